@@ -1,0 +1,62 @@
+/*
+ * VirtualAlloc, VirtualFree and VirtualQuery: the exported layer over nt/nt_virtual.c.
+ * Each export checks what kernel32 checks before it calls the kernel, makes one backend call,
+ * and turns a failure into the thread's last error.
+ */
+#include "api/win32.h"
+
+#include "api/virtual_flags.h"
+#include "nt/nt_error.h"
+#include "nt/nt_virtual.h"
+
+static BOOL fail_with_error(DWORD error)
+{
+    km_nt_set_last_error(error);
+    return FALSE;
+}
+
+/* The kernel answers an over-large range with an informational status (positive, so not an
+ * NT error) and no memory; kernel32 treats anything but STATUS_SUCCESS from these calls as
+ * failure, and so do we. */
+static BOOL succeeded(NTSTATUS status)
+{
+    if (status == 0)
+        return TRUE;
+    km_nt_set_last_status(status);
+    return FALSE;
+}
+
+LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+{
+    void *base = address;
+
+    BOOL valid = size && km_allocation_type_is_valid(type) && km_private_protection_is_valid(protect);
+
+    /* The first 64 KiB are never mapped, so that NULL plus a small offset always faults. */
+    if (address && (ULONG_PTR)address < km_nt_allocation_granularity())
+        valid = FALSE;
+    if (!valid) {
+        fail_with_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if (!succeeded(km_nt_virtual_alloc(&base, &size, type, protect)))
+        return NULL;
+    return base;
+}
+
+BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+{
+    /* A release always frees the whole reservation, so a size would only be a caller's mistake. */
+    if (!km_free_type_is_valid(type) || ((type & MEM_RELEASE) && size))
+        return fail_with_error(ERROR_INVALID_PARAMETER);
+    return succeeded(km_nt_virtual_free(&address, &size, type));
+}
+
+SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE_T length)
+{
+    SIZE_T written = 0;
+
+    if (!succeeded(km_nt_virtual_query(address, info, length, &written)))
+        return 0;
+    return written;
+}

@@ -1,0 +1,16 @@
+/*
+ * The DLL's entry point. kernel32_mem links no C runtime, so the loader calls this function
+ * directly; it is named in the link line as the entry symbol.
+ */
+#include "nt/ntdll.h"
+
+BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved);
+
+BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved)
+{
+    (void)reserved;
+    /* Nothing here needs to know about threads; skipping the callouts keeps thread start cheap. */
+    if (reason == DLL_PROCESS_ATTACH)
+        LdrDisableThreadCalloutsForDll(instance);
+    return TRUE;
+}

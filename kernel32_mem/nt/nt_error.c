@@ -1,0 +1,13 @@
+#include "nt/nt_error.h"
+
+#include "nt/ntdll.h"
+
+void km_nt_set_last_error(DWORD error)
+{
+    RtlSetLastWin32Error(error);
+}
+
+void km_nt_set_last_status(NTSTATUS status)
+{
+    RtlSetLastWin32Error(RtlNtStatusToDosError(status));
+}

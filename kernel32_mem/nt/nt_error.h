@@ -1,0 +1,16 @@
+/*
+ * The thread's last-error value, which GetLastError reads from the TEB. The api layer reports
+ * every failure through these two functions and nothing else.
+ */
+#ifndef KM_NT_ERROR_H
+#define KM_NT_ERROR_H
+
+#include "nt/nt_types.h"
+
+/* Stores a Win32 error code as the calling thread's last error. */
+void km_nt_set_last_error(DWORD error);
+
+/* Stores the Win32 error code that Windows maps the NTSTATUS to. */
+void km_nt_set_last_status(NTSTATUS status);
+
+#endif

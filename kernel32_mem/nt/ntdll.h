@@ -1,0 +1,50 @@
+/*
+ * The ntdll.dll functions the NT backend calls, declared here because mingw-w64's headers either
+ * lack them (the Nt*VirtualMemory family) or declare them only in winternl.h, which drags in
+ * definitions that clash with windows.h. Signatures follow the Windows DDK documentation.
+ * Only files in kernel32_mem/nt/ include this header.
+ */
+#ifndef KM_NT_NTDLL_H
+#define KM_NT_NTDLL_H
+
+#include "nt/nt_types.h"
+
+/* The current process, as NtCurrentProcess() names it in the DDK. */
+#define KM_NT_CURRENT_PROCESS ((HANDLE)(LONG_PTR)-1)
+
+typedef enum km_nt_memory_information_class {
+    KM_NT_MEMORY_BASIC_INFORMATION = 0,
+} km_nt_memory_information_class;
+
+typedef enum km_nt_system_information_class {
+    KM_NT_SYSTEM_BASIC_INFORMATION = 0,
+} km_nt_system_information_class;
+
+/* SYSTEM_BASIC_INFORMATION, whose layout the DDK documents. */
+typedef struct km_nt_system_basic_information {
+    ULONG reserved;
+    ULONG timer_resolution;
+    ULONG page_size;
+    ULONG physical_pages;
+    ULONG lowest_physical_page;
+    ULONG highest_physical_page;
+    ULONG allocation_granularity;
+    ULONG_PTR lowest_user_address;
+    ULONG_PTR highest_user_address;
+    ULONG_PTR active_processors;
+    CCHAR processor_count;
+} km_nt_system_basic_information;
+
+NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR zero_bits,
+                                       PSIZE_T size, ULONG type, ULONG protect);
+NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size, ULONG type);
+NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, LPCVOID address,
+                                    km_nt_memory_information_class info_class, PVOID info,
+                                    SIZE_T info_length, PSIZE_T return_length);
+NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
+                                        ULONG info_length, PULONG return_length);
+NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
+ULONG NTAPI RtlNtStatusToDosError(NTSTATUS status);
+void NTAPI RtlSetLastWin32Error(DWORD error);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * Shared by every Windows test program: cmocka, windows.h, and the check that the exports under
+ * test resolve into the DLL this build of the program claims to test.
+ *
+ * A test states Windows' behaviour in its name, sets the last error to a sentinel before the
+ * call, and checks the result and the last error. Where Wine is known to differ from Windows,
+ * the expectation says so with km_running_under_wine() and the reason beside it.
+ */
+#ifndef KM_TEST_H
+#define KM_TEST_H
+
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define KM_SENTINEL_ERROR 0xdeadbeefu
+#define KM_ARRAY_SIZE(array) (sizeof(array) / sizeof((array)[0]))
+
+typedef struct km_export {
+    const char *name;
+    const void *address;
+} km_export;
+
+/* An export as this program's import table resolved it. */
+#define KM_EXPORT(function) {#function, (const void *)(function)}
+
+typedef struct km_export_list {
+    const km_export *exports;
+    size_t count;
+} km_export_list;
+
+/* A cmocka test whose state is a km_export_list (built at run time, not as a static
+ * initializer: a static initializer would take the address of the program's own import thunk): each export must live in kernel32_mem.dll
+ * in a .ours program, and outside it in a .system program. Put it first in every group. */
+void km_test_exports_resolve_into_side_under_test(void **state);
+
+#define KM_EXPORTS_RESOLVE_TEST(list) \
+    cmocka_unit_test_prestate(km_test_exports_resolve_into_side_under_test, (void *)&(list))
+
+/* True under Wine, whose ntdll exports wine_get_version. */
+BOOL km_running_under_wine(void);
+
+/* True in a .system program under Wine. Where Wine's kernel32 is known to accept what Windows
+ * refuses, a test expects Wine's answer there, says why, and expects Windows' answer from
+ * kernel32_mem everywhere and from the system kernel32 on Windows. */
+#define KM_SYSTEM_IS_WINE (!KM_TEST_SIDE_OURS && km_running_under_wine())
+
+#define km_reset_last_error() SetLastError(KM_SENTINEL_ERROR)
+#define assert_last_error(expected) assert_int_equal(GetLastError(), (expected))
+
+#endif
