@@ -160,6 +160,19 @@ static void query_past_the_user_address_range_fails_with_invalid_parameter(void 
     assert_last_error(ERROR_INVALID_PARAMETER);
 }
 
+static void query_into_an_unwritable_buffer_fails_with_noaccess(void **state)
+{
+    (void)state;
+    int local = 0;
+    km_reset_last_error();
+    assert_int_equal(VirtualQuery(&local, NULL, sizeof(MEMORY_BASIC_INFORMATION)), 0);
+    assert_last_error(ERROR_NOACCESS);
+    km_reset_last_error();
+    assert_int_equal(VirtualQuery(&local, (void *)GetModuleHandleW(NULL),
+                                  sizeof(MEMORY_BASIC_INFORMATION)), 0);
+    assert_last_error(ERROR_NOACCESS);
+}
+
 int main(void)
 {
     const km_export exports[] = {KM_EXPORT(VirtualAlloc), KM_EXPORT(VirtualFree),
@@ -177,6 +190,7 @@ int main(void)
         cmocka_unit_test(query_with_a_short_buffer_fails_with_bad_length),
         cmocka_unit_test(query_with_a_larger_buffer_fills_only_the_structure),
         cmocka_unit_test(query_past_the_user_address_range_fails_with_invalid_parameter),
+        cmocka_unit_test(query_into_an_unwritable_buffer_fails_with_noaccess),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
