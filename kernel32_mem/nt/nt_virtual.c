@@ -19,18 +19,38 @@ NTSTATUS km_nt_virtual_query(const void *address, MEMORY_BASIC_INFORMATION *info
                                 info, info_length, written);
 }
 
-SIZE_T km_nt_allocation_granularity(void)
+/* The kernel's page size and reservation granularity, read once; racing first callers store
+ * the same values. Windows has used 4 KiB and 64 KiB on every architecture this DLL targets,
+ * which serve if the query ever fails. */
+static void read_memory_layout(SIZE_T *page_size, SIZE_T *granularity)
 {
-    /* Written once by the first caller; racing callers store the same value. */
-    static volatile SIZE_T granularity;
+    static volatile SIZE_T cached_page_size, cached_granularity;
     km_nt_system_basic_information info;
 
-    if (granularity)
-        return granularity;
-    if (KM_NT_SUCCESS(NtQuerySystemInformation(KM_NT_SYSTEM_BASIC_INFORMATION, &info,
-                                               sizeof(info), NULL)))
-        granularity = info.allocation_granularity;
-    else
-        granularity = 0x10000;
+    if (!cached_granularity) {
+        if (NtQuerySystemInformation(KM_NT_SYSTEM_BASIC_INFORMATION, &info, sizeof(info),
+                                     NULL) == 0) {
+            cached_page_size = info.page_size;
+            cached_granularity = info.allocation_granularity;
+        } else {
+            cached_page_size = 0x1000;
+            cached_granularity = 0x10000;
+        }
+    }
+    *page_size = cached_page_size;
+    *granularity = cached_granularity;
+}
+
+SIZE_T km_nt_allocation_granularity(void)
+{
+    SIZE_T page_size, granularity;
+    read_memory_layout(&page_size, &granularity);
     return granularity;
+}
+
+SIZE_T km_nt_page_size(void)
+{
+    SIZE_T page_size, granularity;
+    read_memory_layout(&page_size, &granularity);
+    return page_size;
 }

@@ -21,4 +21,7 @@ NTSTATUS km_nt_virtual_query(const void *address, MEMORY_BASIC_INFORMATION *info
 /* The granularity of reservations (64 KiB on every Windows), read once from the kernel. */
 SIZE_T km_nt_allocation_granularity(void);
 
+/* The size of a page (4 KiB on x86 and x86_64), read once from the kernel. */
+SIZE_T km_nt_page_size(void);
+
 #endif

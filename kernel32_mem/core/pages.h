@@ -1,0 +1,40 @@
+/*
+ * The page provider: the one seam between the heap core and an operating system.
+ *
+ * The core asks for address space and memory in three steps, as Windows hands them out:
+ * reserve a range of address space (aligned to the provider's granularity), commit pages inside
+ * it before touching them, decommit pages it no longer needs, and release the whole range at
+ * once. The NT backend implements this over Nt*VirtualMemory; the host tests implement it over
+ * mmap, and wrap it to inject failures into every path that can run out of memory.
+ *
+ * Contract for every implementation:
+ * - reserve returns a range aligned to granularity, or NULL; nothing in it is accessible yet.
+ * - commit makes [address, address + size) readable and writable (and executable when asked),
+ *   reading as zero if it was not committed before; it may fail with KM_NO_MEMORY.
+ * - decommit and release cannot fail for a range the core got from this provider.
+ * - Addresses and sizes passed to commit and decommit are multiples of page_size, inside one
+ *   reservation; release takes exactly what reserve returned.
+ */
+#ifndef KM_CORE_PAGES_H
+#define KM_CORE_PAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum km_status {
+    KM_OK = 0,
+    KM_NO_MEMORY,
+} km_status;
+
+typedef struct km_pages km_pages;
+
+struct km_pages {
+    void *(*reserve)(km_pages *self, size_t size);
+    km_status (*commit)(km_pages *self, void *address, size_t size, bool executable);
+    void (*decommit)(km_pages *self, void *address, size_t size);
+    void (*release)(km_pages *self, void *address, size_t size);
+    size_t page_size;
+    size_t granularity;
+};
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Size classes: how the heap rounds a small request to one of a few block sizes, so that blocks
+ * of one size can share a run and be found again by arithmetic alone.
+ *
+ * Every block size is a multiple of KM_BLOCK_ALIGNMENT, the alignment Windows guarantees for
+ * HeapAlloc (16 bytes on 64-bit, 8 on 32-bit). Up to 128 bytes the classes are spaced by that
+ * alignment; above, each power-of-two interval (2^b, 2^(b+1)] holds four classes spaced by
+ * 2^(b-2). A request therefore wastes less than a quarter of its block above 128 bytes, and less
+ * than one alignment unit below. The largest class is KM_SMALL_MAX bytes; larger requests are
+ * not small blocks and do not use this file.
+ *
+ * Both directions are O(1): a request's class comes from its highest set bit, and a class's
+ * block size from its index.
+ */
+#ifndef KM_CORE_SIZE_CLASS_H
+#define KM_CORE_SIZE_CLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KM_BLOCK_ALIGNMENT (2 * sizeof(void *))
+#define KM_SMALL_MAX ((size_t)64 * 1024)
+
+/* The classes spaced by the alignment, up to 128 bytes, then four per doubling to 64 KiB. */
+#define KM_LINEAR_CLASS_LIMIT 128
+#define KM_LINEAR_CLASS_COUNT (KM_LINEAR_CLASS_LIMIT / KM_BLOCK_ALIGNMENT)
+#define KM_CLASSES_PER_DOUBLING 4
+#define KM_SIZE_CLASS_COUNT (KM_LINEAR_CLASS_COUNT + (16 - 7) * KM_CLASSES_PER_DOUBLING)
+
+/* The class of a request of size bytes, 0 <= size <= KM_SMALL_MAX. A size of 0 gets the
+ * smallest class, as HeapAlloc(0) returns a real block. */
+unsigned km_size_class_of(size_t size);
+
+/* The block size of class index, index < KM_SIZE_CLASS_COUNT. */
+size_t km_size_class_block_size(unsigned index);
+
+#endif

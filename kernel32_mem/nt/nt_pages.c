@@ -1,0 +1,54 @@
+#include "nt/nt_pages.h"
+
+#include "nt/nt_virtual.h"
+
+static void *nt_reserve(km_pages *self, size_t size)
+{
+    void *base = NULL;
+    SIZE_T length = size;
+    (void)self;
+    if (km_nt_virtual_alloc(&base, &length, MEM_RESERVE, PAGE_NOACCESS) != 0)
+        return NULL;
+    return base;
+}
+
+static km_status nt_commit(km_pages *self, void *address, size_t size, bool executable)
+{
+    SIZE_T length = size;
+    (void)self;
+    if (km_nt_virtual_alloc(&address, &length, MEM_COMMIT,
+                            executable ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE) != 0)
+        return KM_NO_MEMORY;
+    return KM_OK;
+}
+
+static void nt_decommit(km_pages *self, void *address, size_t size)
+{
+    SIZE_T length = size;
+    (void)self;
+    km_nt_virtual_free(&address, &length, MEM_DECOMMIT);
+}
+
+static void nt_release(km_pages *self, void *address, size_t size)
+{
+    SIZE_T length = 0;
+    (void)self;
+    (void)size;
+    km_nt_virtual_free(&address, &length, MEM_RELEASE);
+}
+
+km_pages *km_nt_pages(void)
+{
+    static km_pages pages = {
+        .reserve = nt_reserve,
+        .commit = nt_commit,
+        .decommit = nt_decommit,
+        .release = nt_release,
+    };
+    /* Racing first callers store the same values. */
+    if (!pages.granularity) {
+        pages.page_size = km_nt_page_size();
+        pages.granularity = km_nt_allocation_granularity();
+    }
+    return &pages;
+}

@@ -1,0 +1,90 @@
+#define _DEFAULT_SOURCE
+#include "host_pages.h"
+
+#include <stdint.h>
+#include <sys/mman.h>
+
+#define HOST_PAGE_SIZE 4096
+#define HOST_GRANULARITY 65536
+
+static km_host_pages *host_of(km_pages *pages)
+{
+    return (km_host_pages *)pages;
+}
+
+static int request_fails(km_host_pages *host)
+{
+    if (host->failures_after < 0)
+        return 0;
+    if (host->failures_after == 0) {
+        host->failures_after = -1;
+        return 1;
+    }
+    host->failures_after--;
+    return 0;
+}
+
+/* Maps more than asked and trims both ends, because mmap aligns only to pages. */
+static void *host_reserve(km_pages *pages, size_t size)
+{
+    km_host_pages *host = host_of(pages);
+    if (request_fails(host) || size > SIZE_MAX - HOST_GRANULARITY)
+        return NULL;
+    size_t span = size + HOST_GRANULARITY;
+    char *mapping = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED)
+        return NULL;
+    char *base = (char *)(((uintptr_t)mapping + HOST_GRANULARITY - 1) & ~(uintptr_t)(HOST_GRANULARITY - 1));
+    if (base > mapping)
+        munmap(mapping, (size_t)(base - mapping));
+    munmap(base + size, (size_t)(mapping + span - (base + size)));
+    host->reserved_bytes += size;
+    host->reservations++;
+    return base;
+}
+
+static km_status host_commit(km_pages *pages, void *address, size_t size, bool executable)
+{
+    km_host_pages *host = host_of(pages);
+    if (request_fails(host))
+        return KM_NO_MEMORY;
+    int protection = PROT_READ | PROT_WRITE | (executable ? PROT_EXEC : 0);
+    if (mprotect(address, size, protection) != 0)
+        return KM_NO_MEMORY;
+    host->commits++;
+    return KM_OK;
+}
+
+/* Drops the contents, so that a later commit reads zero as on Windows, and forbids access. */
+static void host_decommit(km_pages *pages, void *address, size_t size)
+{
+    (void)pages;
+    madvise(address, size, MADV_DONTNEED);
+    mprotect(address, size, PROT_NONE);
+}
+
+static void host_release(km_pages *pages, void *address, size_t size)
+{
+    km_host_pages *host = host_of(pages);
+    munmap(address, size);
+    host->reserved_bytes -= size;
+    host->reservations--;
+}
+
+void km_host_pages_init(km_host_pages *host)
+{
+    *host = (km_host_pages){
+        .pages = {.reserve = host_reserve,
+                  .commit = host_commit,
+                  .decommit = host_decommit,
+                  .release = host_release,
+                  .page_size = HOST_PAGE_SIZE,
+                  .granularity = HOST_GRANULARITY},
+        .failures_after = -1,
+    };
+}
+
+void km_host_pages_fail_after(km_host_pages *host, long n)
+{
+    host->failures_after = n;
+}
