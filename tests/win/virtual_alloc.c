@@ -1,14 +1,5 @@
 /* VirtualAlloc: reserving and committing private memory, and what it refuses. */
-#include "km_test.h"
-
-#define GRANULARITY 0x10000
-
-static SIZE_T page_size(void)
-{
-    SYSTEM_INFO info;
-    GetSystemInfo(&info);
-    return info.dwPageSize;
-}
+#include "virtual_test.h"
 
 /* An address that was a 64 KiB-aligned free region a moment ago. */
 static char *free_region_address(SIZE_T size)
@@ -22,13 +13,6 @@ static char *free_region_address(SIZE_T size)
 static void release(void *base)
 {
     assert_true(VirtualFree(base, 0, MEM_RELEASE));
-}
-
-static MEMORY_BASIC_INFORMATION query(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    assert_int_equal(VirtualQuery(address, &info, sizeof(info)), sizeof(info));
-    return info;
 }
 
 static void expect_alloc_fails(void *address, SIZE_T size, DWORD type, DWORD protect,
@@ -342,8 +326,7 @@ static void range_that_wraps_the_address_space_is_refused(void **state)
 
 int main(void)
 {
-    const km_export exports[] = {KM_EXPORT(VirtualAlloc), KM_EXPORT(VirtualFree),
-                                 KM_EXPORT(VirtualQuery)};
+    const km_export exports[] = KM_VIRTUAL_EXPORTS;
     const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
     const struct CMUnitTest tests[] = {
         KM_EXPORTS_RESOLVE_TEST(export_list),

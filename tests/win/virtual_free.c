@@ -1,21 +1,5 @@
 /* VirtualFree: decommitting and releasing, and what it refuses. */
-#include "km_test.h"
-
-#define GRANULARITY 0x10000
-
-static SIZE_T page_size(void)
-{
-    SYSTEM_INFO info;
-    GetSystemInfo(&info);
-    return info.dwPageSize;
-}
-
-static MEMORY_BASIC_INFORMATION query(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    assert_int_equal(VirtualQuery(address, &info, sizeof(info)), sizeof(info));
-    return info;
-}
+#include "virtual_test.h"
 
 static char *reserve_and_commit(SIZE_T reserved, SIZE_T committed)
 {
@@ -174,8 +158,7 @@ static void release_of_the_program_image_fails(void **state)
 
 int main(void)
 {
-    const km_export exports[] = {KM_EXPORT(VirtualAlloc), KM_EXPORT(VirtualFree),
-                                 KM_EXPORT(VirtualQuery)};
+    const km_export exports[] = KM_VIRTUAL_EXPORTS;
     const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
     const struct CMUnitTest tests[] = {
         KM_EXPORTS_RESOLVE_TEST(export_list),

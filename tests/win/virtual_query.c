@@ -1,22 +1,5 @@
 /* VirtualQuery: MEMORY_BASIC_INFORMATION for every kind of region, and its failures. */
-#include "km_test.h"
-
-#define GRANULARITY 0x10000
-
-static SIZE_T page_size(void)
-{
-    SYSTEM_INFO info;
-    GetSystemInfo(&info);
-    return info.dwPageSize;
-}
-
-static MEMORY_BASIC_INFORMATION query(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    km_reset_last_error();
-    assert_int_equal(VirtualQuery(address, &info, sizeof(info)), sizeof(info));
-    return info;
-}
+#include "virtual_test.h"
 
 static void query_of_a_free_address_reports_a_free_region(void **state)
 {
@@ -175,8 +158,7 @@ static void query_into_an_unwritable_buffer_fails_with_noaccess(void **state)
 
 int main(void)
 {
-    const km_export exports[] = {KM_EXPORT(VirtualAlloc), KM_EXPORT(VirtualFree),
-                                 KM_EXPORT(VirtualQuery)};
+    const km_export exports[] = KM_VIRTUAL_EXPORTS;
     const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
     const struct CMUnitTest tests[] = {
         KM_EXPORTS_RESOLVE_TEST(export_list),
