@@ -11,6 +11,4 @@
 typedef LONG NTSTATUS;
 #endif
 
-#define KM_NT_SUCCESS(status) ((NTSTATUS)(status) >= 0)
-
 #endif
