@@ -21,10 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum km_status {
-    KM_OK = 0,
-    KM_NO_MEMORY,
-} km_status;
+#include "core/status.h"
 
 typedef struct km_pages km_pages;
 

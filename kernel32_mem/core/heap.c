@@ -1,0 +1,369 @@
+/*
+ * The heap manager.
+ *
+ * STRUCTURE. A heap is a list of segments (reservations of address space) plus a table of large
+ * blocks. The heap's own record, struct km_heap, sits at the base of its first segment, so the
+ * heap handle is that address, as on Windows. Every segment is cut into 64 KiB slots; its first
+ * slots hold metadata: the segment record, one descriptor per slot (what the slot holds and how
+ * much of it is committed) and one run record per slot. The other slots are free or hold blocks:
+ *
+ *   run    1-8 slots of blocks of one size class (up to 16 KiB). The run record's bitmap says
+ *          which blocks are free. Size classes are 16 bytes apart up to 128 bytes, then four per
+ *          doubling, so a block is at most a quarter bigger than its request.
+ *   span   one block that takes whole slots, committed only as far as its data reaches.
+ *   large  in a growable heap, a block above 512 KiB has a reservation of its own, listed in the
+ *          heap's large-block table and released the moment it is freed.
+ *
+ * Each block carries an 8-byte header just before its data: the size it was requested with and
+ * a check word computed from that size, the header's address and a per-heap secret. The header
+ * is the only metadata inside a slot that holds blocks; everything structural (which blocks are
+ * free, where runs start, how big they are) lives in the segment's metadata slots, out of reach
+ * of a block that overflows. An overflow that reaches a neighbour's header breaks its check word,
+ * and the next free, size or validation of that block reports the heap corrupted.
+ *
+ * INVARIANTS.
+ * - A pointer is a busy block of the heap exactly when: it lies in one of the heap's segments,
+ *   in a slot that heads (or is a tail of) a run or span, at a whole number of blocks from the
+ *   run's first block plus the header, its bit in the run's map is clear, and its header's check
+ *   holds; or it is the data address of an entry of the large table. All but the last condition
+ *   are decided from the heap's own tables, so a foreign pointer is refused without being read.
+ * - A run is on its class's list exactly when it has a free block; an empty run is returned to
+ *   its segment unless it is the only run on the list.
+ * - heap->allocated_bytes is the sum of the requested sizes of all busy blocks; committed_bytes
+ *   and reserved_bytes count every page the heap holds, metadata included.
+ *
+ * COST. Allocation from a run with a free block: a class lookup (a few shifts), a scan for a set
+ * bit that starts where the last one was found, a header write. Freeing: a binary search in the
+ * heap's few segments, a division, a bit test, a header check. No system call happens unless a
+ * run or span needs fresh slots, or a large block is made or freed. Every operation takes the
+ * heap's lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
+ *
+ * HEAPWALK shows exactly this: one region entry per segment, then in address order the blocks of
+ * each run (busy and free), each span (busy), committed free slots (one free entry per stretch)
+ * and uncommitted free slots (one uncommitted-range entry per stretch); large blocks come last.
+ */
+#include "core/heap.h"
+
+#include "core/align.h"
+#include "core/heap_types.h"
+
+#include <string.h>
+
+/* Slots a request of this many bytes needs, or 0 when the count would not fit the metadata's
+ * 32-bit slot indexes (such a heap could never be reserved anyway). */
+static size_t slots_for_bytes(size_t bytes)
+{
+    size_t slots = bytes / KM_SLOT_SIZE + (bytes % KM_SLOT_SIZE != 0);
+    size_t limit = (SIZE_MAX / 4) / (KM_SLOT_SIZE + sizeof(km_run) + sizeof(km_slot));
+    if (limit > UINT32_MAX / 2)
+        limit = UINT32_MAX / 2;
+    return slots <= limit ? slots : 0;
+}
+
+static uint64_t mix_secret(uint64_t seed, uintptr_t base)
+{
+    uint64_t x = seed ^ ((uint64_t)base * 0xff51afd7ed558ccdull);
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 29;
+    return x;
+}
+
+km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_t maximum,
+                         unsigned flags, km_heap **out)
+{
+    km_pages *pages = platform->pages;
+    if (maximum && maximum < initial)
+        maximum = initial;
+    size_t wanted = maximum ? maximum : initial;
+    size_t data_slots = slots_for_bytes(wanted);
+    if (wanted && !data_slots)
+        return KM_NO_MEMORY;
+    if (!maximum && data_slots < KM_SEGMENT_FIRST_SLOTS)
+        data_slots = KM_SEGMENT_FIRST_SLOTS;
+    if (data_slots == 0)
+        data_slots = 1;
+
+    size_t reserved = km_segment_reservation_size(data_slots, true);
+    void *base = pages->reserve(pages, reserved);
+    if (!base)
+        return KM_NO_MEMORY;
+    size_t header = km_segment_header_bytes(data_slots, true, pages->page_size);
+    if (pages->commit(pages, base, header, false) != KM_OK) {
+        pages->release(pages, base, reserved);
+        return KM_NO_MEMORY;
+    }
+
+    km_heap *heap = base;
+    heap->magic = KM_HEAP_MAGIC;
+    heap->flags = flags & (KM_HEAP_NO_SERIALIZE | KM_HEAP_EXECUTABLE);
+    km_lock_init(&heap->lock, platform->threads);
+    heap->pages = pages;
+    heap->secret = mix_secret(platform->seed, (uintptr_t)base);
+    heap->maximum = maximum;
+    heap->next_segment_slots = maximum ? 0 : data_slots * 2;
+    heap->reserved_bytes = reserved;
+    km_heap_init_run_geometry(heap);
+
+    km_segment *segment;
+    km_segment_create(heap, base, data_slots, true, &segment);
+    heap->segments[0] = segment;
+    heap->segment_count = 1;
+
+    /* The initial commitment: free slots at the front, committed ahead of need. */
+    size_t initial_slots = slots_for_bytes(initial);
+    if (initial_slots > data_slots)
+        initial_slots = data_slots;
+    if (km_segment_commit_slots(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
+        km_heap_destroy(heap);
+        return KM_NO_MEMORY;
+    }
+    for (size_t i = 0; i < initial_slots; i++)
+        heap->retained_free_slots += segment->slots[segment->meta_slots + i].committed_pages != 0;
+    *out = heap;
+    return KM_OK;
+}
+
+void km_heap_destroy(km_heap *heap)
+{
+    km_pages *pages = heap->pages;
+    km_large_release_all(heap);
+    /* The first segment goes last: it holds the heap and its segment table. */
+    km_segment *first = NULL;
+    for (size_t i = 0; i < heap->segment_count; i++) {
+        km_segment *segment = heap->segments[i];
+        if (segment->base == (uintptr_t)heap)
+            first = segment;
+        else
+            pages->release(pages, (void *)segment->base, segment->size);
+    }
+    size_t first_size = first->size;
+    heap->magic = 0;
+    pages->release(pages, heap, first_size);
+}
+
+unsigned km_heap_flags(const km_heap *heap)
+{
+    return heap->flags;
+}
+
+km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
+{
+    size_t low = 0, high = heap->segment_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        km_segment *segment = heap->segments[middle];
+        if (address < segment->base)
+            high = middle;
+        else if (address - segment->base >= segment->size)
+            low = middle + 1;
+        else
+            return segment;
+    }
+    return NULL;
+}
+
+km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref *ref)
+{
+    if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
+        return KM_INVALID_POINTER;
+    km_segment *segment = km_heap_segment_of_locked(heap, data);
+    if (!segment) {
+        size_t index;
+        if (!km_large_find(&heap->large, data, &index))
+            return KM_INVALID_POINTER;
+        const km_large_block *block = &heap->large.blocks[index];
+        *ref = (km_block_ref){.large_index = index,
+                              .requested = block->requested,
+                              .capacity = block->reserved - KM_BLOCK_ALIGNMENT};
+        return KM_OK;
+    }
+
+    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (segment->slots[slot].kind == KM_SLOT_TAIL)
+        slot -= segment->slots[slot].span;
+    km_slot_kind kind = segment->slots[slot].kind;
+    if (kind != KM_SLOT_RUN && kind != KM_SLOT_SPAN)
+        return KM_INVALID_POINTER;
+    km_run *run = km_segment_run_record(segment, slot);
+    uintptr_t header = data - KM_HEADER_SIZE;
+    if (header < run->first_block)
+        return KM_INVALID_POINTER;
+    size_t offset = header - run->first_block;
+    size_t index = offset / run->block_size;
+    if (offset % run->block_size != 0 || index >= run->block_count)
+        return KM_INVALID_POINTER;
+    if (kind == KM_SLOT_RUN && km_run_is_block_free(run, index))
+        return KM_INVALID_POINTER;
+    size_t capacity = run->block_size - KM_HEADER_SIZE;
+    if (!km_block_is_sealed(heap, header) || ((km_block_header *)header)->requested > capacity)
+        return KM_CORRUPTED;
+    *ref = (km_block_ref){.segment = segment,
+                          .run = run,
+                          .index = index,
+                          .header = header,
+                          .requested = ((km_block_header *)header)->requested,
+                          .capacity = capacity};
+    return KM_OK;
+}
+
+static bool is_large_request(const km_heap *heap, size_t size)
+{
+    return !heap->maximum && size > KM_LARGE_THRESHOLD;
+}
+
+static void *alloc_locked(km_heap *heap, size_t size, km_status *status)
+{
+    void *block;
+    if (size <= KM_RUN_DATA_MAX) {
+        size_t needed = size + KM_HEADER_SIZE;
+        if (needed < 2 * KM_HEADER_SIZE)
+            needed = 2 * KM_HEADER_SIZE;
+        block = km_run_alloc_locked(heap, km_size_class_of(needed), size, status);
+    } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
+        *status = KM_NO_MEMORY;
+        block = NULL;
+    } else if (is_large_request(heap, size)) {
+        block = km_large_alloc_locked(heap, size, status);
+    } else {
+        block = km_span_alloc_locked(heap, size, status);
+    }
+    if (block)
+        heap->allocated_bytes += size;
+    return block;
+}
+
+static void free_locked(km_heap *heap, const km_block_ref *ref)
+{
+    heap->allocated_bytes -= ref->requested;
+    if (!ref->segment)
+        km_large_free_locked(heap, ref->large_index);
+    else if (ref->run->size_class == KM_SPAN_CLASS)
+        km_span_free_locked(heap, ref);
+    else
+        km_run_free_locked(heap, ref);
+}
+
+static bool serialized(const km_heap *heap, unsigned flags)
+{
+    return !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
+}
+
+void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
+{
+    bool locking = serialized(heap, flags);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    void *block = alloc_locked(heap, size, status);
+    if (locking)
+        km_lock_release(&heap->lock);
+    /* A large block's pages are fresh from the system and read as zero already. */
+    if (block && (flags & KM_HEAP_ZERO) && !is_large_request(heap, size))
+        memset(block, 0, size);
+    return block;
+}
+
+km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
+{
+    bool locking = serialized(heap, flags);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    km_block_ref ref;
+    km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
+    if (status == KM_OK)
+        free_locked(heap, &ref);
+    if (locking)
+        km_lock_release(&heap->lock);
+    return status;
+}
+
+static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
+{
+    if (!ref->segment)
+        return km_large_resize_locked(heap, ref->large_index, size);
+    if (ref->run->size_class != KM_SPAN_CLASS) {
+        if (size > ref->capacity)
+            return false;
+        km_block_seal(heap, ref->header, size);
+        return true;
+    }
+    if (size <= KM_RUN_DATA_MAX || is_large_request(heap, size) ||
+        (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT))
+        return size <= ref->requested && km_span_resize_locked(heap, ref, size);
+    return km_span_resize_locked(heap, ref, size);
+}
+
+static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_t size,
+                            km_status *status)
+{
+    km_block_ref ref;
+    *status = km_heap_find_block_locked(heap, data, &ref);
+    if (*status != KM_OK)
+        return NULL;
+    size_t old_size = ref.requested;
+    if (resize_in_place(heap, &ref, size)) {
+        heap->allocated_bytes += size - old_size;
+        if ((flags & KM_HEAP_ZERO) && size > old_size)
+            memset((char *)data + old_size, 0, size - old_size);
+        return (void *)data;
+    }
+    if (flags & KM_HEAP_IN_PLACE_ONLY) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    }
+    char *moved = alloc_locked(heap, size, status);
+    if (!moved)
+        return NULL;
+    memcpy(moved, (void *)data, old_size < size ? old_size : size);
+    if ((flags & KM_HEAP_ZERO) && size > old_size)
+        memset(moved + old_size, 0, size - old_size);
+    /* The allocation may have moved table entries; find the old block again. */
+    km_heap_find_block_locked(heap, data, &ref);
+    free_locked(heap, &ref);
+    return moved;
+}
+
+void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status)
+{
+    bool locking = serialized(heap, flags);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    void *result = realloc_locked(heap, flags, (uintptr_t)block, size, status);
+    if (locking)
+        km_lock_release(&heap->lock);
+    return result;
+}
+
+km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t *size)
+{
+    bool locking = serialized(heap, flags);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    km_block_ref ref;
+    km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
+    if (status == KM_OK)
+        *size = ref.requested;
+    if (locking)
+        km_lock_release(&heap->lock);
+    return status;
+}
+
+void km_heap_lock(km_heap *heap)
+{
+    km_lock_acquire(&heap->lock);
+}
+
+void km_heap_unlock(km_heap *heap)
+{
+    km_lock_release(&heap->lock);
+}
+
+unsigned km_heap_compatibility_mode(const km_heap *heap)
+{
+    return heap->compatibility_mode;
+}
+
+void km_heap_set_compatibility_mode(km_heap *heap, unsigned mode)
+{
+    heap->compatibility_mode = mode;
+}

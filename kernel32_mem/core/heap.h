@@ -1,0 +1,111 @@
+/*
+ * The heap manager's interface: what the api layer calls behind every Heap* export.
+ *
+ * The core speaks in its own terms: KM_HEAP_* flags (the api layer translates HEAP_* to them),
+ * km_status results, and a walk entry that the api layer copies into PROCESS_HEAP_ENTRY. A heap
+ * handle is the address of its km_heap, which is also the base of the heap's first reservation.
+ *
+ * Every function taking a km_heap * expects a live heap; the api layer checks handles against
+ * the registry (heap_registry.h) before it calls in. Pointers to blocks, by contrast, may be
+ * anything: the core finds out whether a pointer is a busy block of this heap from its own
+ * tables before it reads a byte at that address.
+ */
+#ifndef KM_CORE_HEAP_H
+#define KM_CORE_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lock.h"
+#include "core/pages.h"
+
+typedef struct km_heap km_heap;
+
+enum {
+    KM_HEAP_NO_SERIALIZE = 1u << 0,  /* the caller serializes; skip the lock */
+    KM_HEAP_ZERO = 1u << 1,          /* new bytes read as zero */
+    KM_HEAP_IN_PLACE_ONLY = 1u << 2, /* a reallocation must not move the block */
+    KM_HEAP_EXECUTABLE = 1u << 3,    /* commit pages executable (a heap-level flag) */
+};
+
+/* Requests above this many bytes cannot be served by a fixed-size heap (Windows' limit). */
+#define KM_HEAP_FIXED_BLOCK_LIMIT ((size_t)0x7FFF8)
+
+typedef struct km_heap_platform {
+    km_pages *pages;
+    const km_threads *threads;
+    uint64_t seed; /* any varying value; mixed into the key that seals block headers */
+} km_heap_platform;
+
+/* Creates a heap with initial bytes committed, growable when maximum is 0, otherwise limited
+ * to maximum bytes of blocks; flags are the heap-level KM_HEAP_* flags that every call adds. */
+km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_t maximum,
+                         unsigned flags, km_heap **heap);
+
+/* Returns every byte the heap reserved to the page provider. */
+void km_heap_destroy(km_heap *heap);
+
+/* The heap-level flags given to km_heap_create. */
+unsigned km_heap_flags(const km_heap *heap);
+
+void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status);
+km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
+
+/* Resizes block; *moved says whether the result is a new address. With KM_HEAP_ZERO the bytes
+ * past the old size read as zero. */
+void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status);
+
+/* The size block was requested with, or a status when block is not a busy block of heap. */
+km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t *size);
+
+/* With a block: whether it is a busy, intact block of heap. Without: whether the whole heap's
+ * structure and every busy block's header are intact. */
+bool km_heap_validate(km_heap *heap, unsigned flags, const void *block);
+
+/* Returns free slots' memory to the system; the result is the largest free block still
+ * committed. */
+size_t km_heap_compact(km_heap *heap, unsigned flags);
+
+void km_heap_lock(km_heap *heap);
+void km_heap_unlock(km_heap *heap);
+
+typedef struct km_heap_summary {
+    size_t allocated; /* bytes requested by busy blocks */
+    size_t committed;
+    size_t reserved;
+    size_t max_reserve; /* what the heap may reserve in all: its maximum, or what it has now */
+} km_heap_summary;
+
+void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary);
+
+/* What the heap was asked to be: 0 for the standard heap, 2 after the low-fragmentation mode
+ * was requested. Our heap is always segregated by size; the mode is recorded for reporting. */
+unsigned km_heap_compatibility_mode(const km_heap *heap);
+void km_heap_set_compatibility_mode(km_heap *heap, unsigned mode);
+
+typedef enum km_walk_kind {
+    KM_WALK_REGION,      /* a reservation of the heap */
+    KM_WALK_BUSY,        /* a busy block */
+    KM_WALK_FREE,        /* a committed free block, or a run of committed free slots */
+    KM_WALK_UNCOMMITTED, /* reserved pages with nothing committed */
+} km_walk_kind;
+
+typedef struct km_walk_entry {
+    void *data;
+    size_t size;
+    size_t overhead;
+    unsigned region_index;
+    km_walk_kind kind;
+    bool large; /* a busy block in a reservation of its own */
+    /* For KM_WALK_REGION only. */
+    size_t committed;
+    size_t uncommitted;
+    void *first_block;
+    void *last_block;
+} km_walk_entry;
+
+/* Fills *entry with the entry after the one it holds (after none when entry->data is NULL). */
+km_status km_heap_walk(km_heap *heap, km_walk_entry *entry);
+
+#endif

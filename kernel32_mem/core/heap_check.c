@@ -1,0 +1,160 @@
+/*
+ * Whole-heap questions: is every structure consistent (HeapValidate without a block), how much
+ * is allocated, committed and reserved (HeapSummary), and giving free memory back (HeapCompact).
+ * Each walks every segment, so each costs time in proportion to the heap's size, under its lock.
+ */
+#include "core/heap_types.h"
+
+static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index,
+                                 size_t *allocated)
+{
+    uintptr_t header = run->first_block + index * run->block_size;
+    if (!km_block_is_sealed(heap, header))
+        return false;
+    size_t requested = ((const km_block_header *)header)->requested;
+    *allocated += requested;
+    return requested <= run->block_size - KM_HEADER_SIZE;
+}
+
+static bool run_is_consistent(const km_heap *heap, const km_segment *segment, size_t slot,
+                              size_t *allocated)
+{
+    const km_run *run = &segment->runs[slot];
+    if (run->segment != segment || run->head_slot != slot ||
+        run->first_block != km_slot_address(segment, slot) + KM_BLOCK_LEAD)
+        return false;
+    if (run->size_class == KM_SPAN_CLASS) {
+        size_t page = heap->pages->page_size;
+        size_t span = segment->slots[slot].span;
+        size_t last = slot + span - 1;
+        size_t committed_end = ((last - slot) << KM_SLOT_SHIFT) +
+                               (size_t)segment->slots[last].committed_pages * page;
+        if (run->block_count != 1 || run->block_size != (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD ||
+            !busy_block_is_intact(heap, run, 0, allocated))
+            return false;
+        size_t requested = ((const km_block_header *)run->first_block)->requested;
+        return committed_end >= KM_BLOCK_LEAD + KM_HEADER_SIZE + requested;
+    }
+    if (run->size_class >= KM_SIZE_CLASS_COUNT ||
+        run->block_size != km_size_class_block_size(run->size_class) ||
+        run->block_count != heap->run_blocks[run->size_class] ||
+        segment->slots[slot].span != heap->run_slots[run->size_class] ||
+        run->free_count != km_run_count_free(run))
+        return false;
+    for (size_t i = 0; i < run->block_count; i++)
+        if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i, allocated))
+            return false;
+    return true;
+}
+
+static bool segment_is_consistent(const km_heap *heap, const km_segment *segment,
+                                  size_t *allocated, size_t *runs_with_free)
+{
+    if (segment->heap != heap)
+        return false;
+    for (size_t i = 0; i < segment->slot_count; i++) {
+        const km_slot *slot = &segment->slots[i];
+        if ((i < segment->meta_slots) != (slot->kind == KM_SLOT_META))
+            return false;
+        if (slot->kind != KM_SLOT_RUN && slot->kind != KM_SLOT_SPAN)
+            continue;
+        if (slot->span == 0 || i + slot->span > segment->slot_count)
+            return false;
+        for (size_t t = 1; t < slot->span; t++)
+            if (segment->slots[i + t].kind != KM_SLOT_TAIL || segment->slots[i + t].span != t)
+                return false;
+        if (!run_is_consistent(heap, segment, i, allocated))
+            return false;
+        if (slot->kind == KM_SLOT_RUN && segment->runs[i].free_count)
+            (*runs_with_free)++;
+    }
+    return true;
+}
+
+static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_free)
+{
+    size_t listed = 0;
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++)
+        for (const km_run *run = heap->partial[c]; run; run = run->next, listed++)
+            if (run->size_class != c || run->free_count == 0 ||
+                (run->next && run->next->prev != run) || listed > runs_with_free)
+                return false;
+    return listed == runs_with_free;
+}
+
+static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
+{
+    const km_large_table *table = &heap->large;
+    for (size_t i = 0; i < table->count; i++) {
+        const km_large_block *block = &table->blocks[i];
+        if ((i && block->base <= table->blocks[i - 1].base) ||
+            block->requested > block->reserved - KM_BLOCK_ALIGNMENT ||
+            block->committed < block->requested + KM_BLOCK_ALIGNMENT)
+            return false;
+        *allocated += block->requested;
+    }
+    return true;
+}
+
+static bool heap_is_consistent_locked(const km_heap *heap)
+{
+    size_t allocated = 0, runs_with_free = 0;
+    if (heap->magic != KM_HEAP_MAGIC || heap->segment_count == 0)
+        return false;
+    for (size_t i = 0; i < heap->segment_count; i++) {
+        if (i && heap->segments[i]->base <= heap->segments[i - 1]->base)
+            return false;
+        if (!segment_is_consistent(heap, heap->segments[i], &allocated, &runs_with_free))
+            return false;
+    }
+    return partial_lists_are_consistent(heap, runs_with_free) &&
+           large_table_is_consistent(heap, &allocated) && allocated == heap->allocated_bytes;
+}
+
+bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
+{
+    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    bool valid;
+    if (block) {
+        km_block_ref ref;
+        valid = km_heap_find_block_locked(heap, (uintptr_t)block, &ref) == KM_OK;
+    } else {
+        valid = heap_is_consistent_locked(heap);
+    }
+    if (locking)
+        km_lock_release(&heap->lock);
+    return valid;
+}
+
+size_t km_heap_compact(km_heap *heap, unsigned flags)
+{
+    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    for (size_t i = 0; i < heap->segment_count; i++)
+        km_segment_decommit_free(heap->segments[i]);
+    size_t largest = 0;
+    for (unsigned c = KM_SIZE_CLASS_COUNT; c-- > 0;)
+        if (heap->partial[c]) {
+            largest = heap->partial[c]->block_size - KM_HEADER_SIZE;
+            break;
+        }
+    if (locking)
+        km_lock_release(&heap->lock);
+    return largest;
+}
+
+void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
+{
+    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    summary->allocated = heap->allocated_bytes;
+    summary->committed = heap->committed_bytes;
+    summary->reserved = heap->reserved_bytes;
+    summary->max_reserve = heap->maximum ? heap->segments[0]->size : heap->reserved_bytes;
+    if (locking)
+        km_lock_release(&heap->lock);
+}

@@ -1,0 +1,214 @@
+/*
+ * The heap's data structures, shared by the files that implement it (heap.c opens with the essay
+ * that explains them). Nothing outside core/heap*.c, segment.c, run.c and large.c includes this.
+ */
+#ifndef KM_CORE_HEAP_TYPES_H
+#define KM_CORE_HEAP_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/heap.h"
+#include "core/lock.h"
+#include "core/pages.h"
+#include "core/size_class.h"
+
+#define KM_HEAP_MAGIC 0x4b4d4850u /* "KMHP" */
+
+#define KM_SLOT_SHIFT 16
+#define KM_SLOT_SIZE ((size_t)1 << KM_SLOT_SHIFT)
+
+/* Every block starts with a header just before its data; the data is KM_BLOCK_ALIGNMENT
+ * aligned, so a run's first header sits KM_BLOCK_LEAD bytes into its first slot. */
+#define KM_HEADER_SIZE 8
+#define KM_BLOCK_LEAD (KM_BLOCK_ALIGNMENT - KM_HEADER_SIZE)
+
+/* Blocks up to this size (header included) come from runs; larger ones are spans of slots. */
+#define KM_RUN_BLOCK_MAX ((size_t)16 * 1024)
+#define KM_RUN_DATA_MAX (KM_RUN_BLOCK_MAX - KM_HEADER_SIZE)
+#define KM_RUN_MAP_WORDS 64
+#define KM_RUN_BLOCKS_MAX (KM_RUN_MAP_WORDS * 64)
+
+/* A growable heap serves requests above this from a reservation of their own. */
+#define KM_LARGE_THRESHOLD ((size_t)512 * 1024)
+
+#define KM_MAX_SEGMENTS 128
+#define KM_SEGMENT_FIRST_SLOTS 16   /* a growable heap's first reservation: 1 MiB */
+#define KM_SEGMENT_MAX_SLOTS 1024   /* growth doubles each reservation up to 64 MiB */
+
+/* Free slots kept committed for reuse before further freed slots are decommitted. */
+#define KM_RETAINED_FREE_SLOTS 16
+
+typedef enum km_slot_kind {
+    KM_SLOT_FREE = 0,
+    KM_SLOT_META, /* the segment's own metadata */
+    KM_SLOT_RUN,  /* first slot of a run of one size class */
+    KM_SLOT_SPAN, /* first slot of one block spanning whole slots */
+    KM_SLOT_TAIL, /* a later slot of a run or span; span says how far back its head is */
+} km_slot_kind;
+
+typedef struct km_slot {
+    uint8_t kind;
+    uint8_t committed_pages; /* a prefix of the slot's pages is committed */
+    uint16_t unused;
+    uint32_t span; /* heads: slots in the run or span; tails: distance to the head */
+} km_slot;
+
+typedef struct km_segment km_segment;
+
+/* A run of blocks of one size class, or (block_count 1, size_class KM_SPAN_CLASS) a span. */
+typedef struct km_run {
+    struct km_run *next; /* the class's runs with a free block */
+    struct km_run *prev;
+    km_segment *segment;
+    uintptr_t first_block; /* address of the first block's header */
+    uint32_t block_size;
+    uint16_t block_count;
+    uint16_t free_count;
+    uint16_t size_class;
+    uint16_t search_word; /* no free block in a word before this one */
+    uint32_t head_slot;
+    uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
+} km_run;
+
+#define KM_SPAN_CLASS 0xffffu
+
+struct km_segment {
+    km_heap *heap;
+    uintptr_t base;
+    size_t size;
+    uint32_t slot_count;
+    uint32_t meta_slots;
+    uint32_t free_hint;    /* no free slot below this index */
+    size_t meta_committed; /* bytes of metadata committed from base */
+    km_slot *slots;
+    km_run *runs; /* indexed by slot; only heads' records are used */
+};
+
+typedef struct km_large_block {
+    uintptr_t base;
+    size_t reserved;
+    size_t committed;
+    size_t requested;
+} km_large_block;
+
+/* Large blocks, sorted by base, in a reservation of the table's own. */
+typedef struct km_large_table {
+    km_large_block *blocks;
+    size_t count;
+    size_t capacity;
+    size_t reserved; /* bytes of the table's reservation */
+} km_large_table;
+
+struct km_heap {
+    uint32_t magic;
+    unsigned flags;
+    km_lock lock;
+    km_pages *pages;
+    uint64_t secret;
+    size_t maximum; /* 0: growable */
+    unsigned compatibility_mode;
+    size_t next_segment_slots;
+    size_t retained_free_slots;
+    size_t allocated_bytes;
+    size_t committed_bytes;
+    size_t reserved_bytes;
+    size_t segment_count;
+    km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
+    km_large_table large;
+    km_run *partial[KM_SIZE_CLASS_COUNT];  /* runs with a free block, by class */
+    uint8_t run_slots[KM_SIZE_CLASS_COUNT];
+    uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
+};
+
+/* The header every block carries: its requested size, sealed with a check that ties it to its
+ * address and the heap's secret, so an overflow that rewrites it is detected. */
+typedef struct km_block_header {
+    uint32_t requested;
+    uint32_t check;
+} km_block_header;
+
+_Static_assert(sizeof(km_block_header) == KM_HEADER_SIZE, "a block header is 8 bytes");
+_Static_assert(KM_BLOCK_LEAD + KM_HEADER_SIZE == KM_BLOCK_ALIGNMENT,
+               "block data is aligned once the header is skipped");
+
+static inline uint32_t km_block_check(const km_heap *heap, uintptr_t header, uint32_t requested)
+{
+    uint64_t mixed = ((uint64_t)header ^ heap->secret) + ((uint64_t)requested << 17);
+    mixed *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(mixed >> 32);
+}
+
+static inline void km_block_seal(const km_heap *heap, uintptr_t header, size_t requested)
+{
+    km_block_header *h = (km_block_header *)header;
+    h->requested = (uint32_t)requested;
+    h->check = km_block_check(heap, header, (uint32_t)requested);
+}
+
+static inline bool km_block_is_sealed(const km_heap *heap, uintptr_t header)
+{
+    const km_block_header *h = (const km_block_header *)header;
+    return h->check == km_block_check(heap, header, h->requested);
+}
+
+static inline uintptr_t km_slot_address(const km_segment *segment, size_t slot)
+{
+    return segment->base + (slot << KM_SLOT_SHIFT);
+}
+
+/* Where a pointer proved to be, once km_heap_find_block_locked accepted it. */
+typedef struct km_block_ref {
+    km_segment *segment; /* NULL for a large block */
+    km_run *run;
+    size_t index; /* within the run */
+    size_t large_index;
+    uintptr_t header;
+    size_t requested;
+    size_t capacity; /* bytes the block can hold without moving */
+} km_block_ref;
+
+/* heap.c */
+km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref *ref);
+km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address);
+
+/* segment.c */
+km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
+                            km_segment **segment);
+size_t km_segment_reservation_size(size_t data_slots, bool first);
+size_t km_segment_header_bytes(size_t data_slots, bool first, size_t page_size);
+km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
+                                    km_slot_kind kind, km_segment **segment, size_t *slot);
+void km_segment_give_slots_locked(km_segment *segment, size_t slot);
+km_status km_segment_commit_slots(km_segment *segment, size_t slot, size_t count,
+                                  size_t committed_bytes);
+bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
+                            size_t committed_bytes);
+void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count);
+size_t km_segment_decommit_free(km_segment *segment);
+km_run *km_segment_run_record(km_segment *segment, size_t slot);
+km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size);
+void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
+
+/* run.c */
+void km_heap_init_run_geometry(km_heap *heap);
+void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status);
+void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
+bool km_run_is_block_free(const km_run *run, size_t index);
+size_t km_run_count_free(const km_run *run);
+
+/* span.c */
+void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status);
+void km_span_free_locked(km_heap *heap, const km_block_ref *ref);
+bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
+
+/* large.c */
+void *km_large_alloc_locked(km_heap *heap, size_t size, km_status *status);
+void km_large_free_locked(km_heap *heap, size_t index);
+bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index);
+bool km_large_resize_locked(km_heap *heap, size_t index, size_t size);
+void km_large_release_all(km_heap *heap);
+uintptr_t km_large_data(const km_large_block *block);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * HeapWalk: the heap's entries in address order, one call at a time.
+ *
+ * The walk keeps no state of its own: the entry the caller hands back says where it was (its
+ * address and kind), and the next entry is found from there. So a walk survives blocks being
+ * freed between calls, and any entry the walk returned is a valid place to continue from.
+ *
+ * Order: each segment's region entry, then its slots from the first after the metadata — each
+ * run's blocks (busy or free), each span's block and its uncommitted tail, stretches of free
+ * slots (committed ones as one free entry, uncommitted ones as one uncommitted-range entry) —
+ * and after the last segment, the large blocks.
+ */
+#include "core/heap_types.h"
+
+static uintptr_t committed_end(const km_segment *segment, size_t slot)
+{
+    return km_slot_address(segment, slot) +
+           (size_t)segment->slots[slot].committed_pages * segment->heap->pages->page_size;
+}
+
+static size_t head_of(const km_segment *segment, size_t slot)
+{
+    const km_slot *s = &segment->slots[slot];
+    return s->kind == KM_SLOT_TAIL ? slot - s->span : slot;
+}
+
+static void fill(km_walk_entry *entry, km_walk_kind kind, uintptr_t data, size_t size,
+                 size_t overhead, unsigned region)
+{
+    *entry = (km_walk_entry){.data = (void *)data,
+                             .size = size,
+                             .overhead = overhead,
+                             .region_index = region,
+                             .kind = kind};
+}
+
+static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t address,
+                            unsigned region, km_walk_entry *entry, uintptr_t *next)
+{
+    size_t last = slot;
+    uintptr_t end;
+    if (address < committed_end(segment, slot)) {
+        end = committed_end(segment, last);
+        while (end == km_slot_address(segment, last + 1) && last + 1 < segment->slot_count &&
+               segment->slots[last + 1].kind == KM_SLOT_FREE &&
+               segment->slots[last + 1].committed_pages)
+            end = committed_end(segment, ++last);
+        fill(entry, KM_WALK_FREE, address, end - address, 0, region);
+    } else {
+        while (last + 1 < segment->slot_count && segment->slots[last + 1].kind == KM_SLOT_FREE &&
+               segment->slots[last + 1].committed_pages == 0)
+            last++;
+        end = km_slot_address(segment, last + 1);
+        fill(entry, KM_WALK_UNCOMMITTED, address, end - address, 0, region);
+    }
+    *next = end;
+}
+
+/* Fills *entry with the first entry of segment at or after address, which is an entry boundary
+ * or a slot boundary; *next is where the entry after it starts. False past the segment's end. */
+static bool item_at(const km_heap *heap, const km_segment *segment, unsigned region,
+                    uintptr_t address, km_walk_entry *entry, uintptr_t *next)
+{
+    uintptr_t end = segment->base + segment->size;
+    while (address < end) {
+        size_t slot = (address - segment->base) >> KM_SLOT_SHIFT;
+        size_t head = head_of(segment, slot);
+        const km_slot *h = &segment->slots[head];
+        uintptr_t head_address = km_slot_address(segment, head);
+        uintptr_t after = km_slot_address(segment, head + (h->span ? h->span : 1));
+        const km_run *run = &segment->runs[head];
+
+        if (h->kind == KM_SLOT_FREE) {
+            emit_free_slots(segment, slot, address, region, entry, next);
+            return true;
+        }
+        if (h->kind == KM_SLOT_RUN) {
+            if (address < run->first_block)
+                address = run->first_block;
+            size_t index = (address - run->first_block + run->block_size - 1) / run->block_size;
+            if (index >= run->block_count) {
+                address = after;
+                continue;
+            }
+            uintptr_t header = run->first_block + index * run->block_size;
+            size_t requested = ((const km_block_header *)header)->requested;
+            if (km_run_is_block_free(run, index))
+                fill(entry, KM_WALK_FREE, header + KM_HEADER_SIZE,
+                     run->block_size - KM_HEADER_SIZE, KM_HEADER_SIZE, region);
+            else
+                fill(entry, KM_WALK_BUSY, header + KM_HEADER_SIZE, requested,
+                     run->block_size - requested, region);
+            *next = header + run->block_size;
+            return true;
+        }
+        if (h->kind == KM_SLOT_SPAN) {
+            uintptr_t committed = committed_end(segment, head + h->span - 1);
+            if (address <= head_address) {
+                size_t requested = ((const km_block_header *)run->first_block)->requested;
+                fill(entry, KM_WALK_BUSY, run->first_block + KM_HEADER_SIZE, requested,
+                     committed - head_address - requested, region);
+                *next = committed < after ? committed : after;
+                return true;
+            }
+            if (address >= committed) {
+                fill(entry, KM_WALK_UNCOMMITTED, address, after - address, 0, region);
+                *next = after;
+                return true;
+            }
+            address = after;
+            continue;
+        }
+        address = km_slot_address(segment, slot + 1); /* metadata */
+    }
+    (void)heap;
+    return false;
+}
+
+static size_t segment_committed(const km_segment *segment)
+{
+    size_t bytes = segment->meta_committed;
+    for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
+        bytes += committed_end(segment, i) - km_slot_address(segment, i);
+    return bytes;
+}
+
+static km_status emit_region(const km_heap *heap, size_t index, km_walk_entry *entry)
+{
+    const km_segment *segment = heap->segments[index];
+    size_t committed = segment_committed(segment);
+    fill(entry, KM_WALK_REGION, segment->base, segment->meta_committed, 0, (unsigned)index);
+    entry->committed = committed;
+    entry->uncommitted = segment->size - committed;
+    entry->first_block = (void *)km_slot_address(segment, segment->meta_slots);
+    entry->last_block = (void *)(segment->base + segment->size);
+    return KM_OK;
+}
+
+static km_status emit_large(const km_heap *heap, size_t index, km_walk_entry *entry)
+{
+    if (index >= heap->large.count)
+        return KM_NO_MORE_ITEMS;
+    const km_large_block *block = &heap->large.blocks[index];
+    fill(entry, KM_WALK_BUSY, km_large_data(block), block->requested,
+         block->committed - block->requested, 0);
+    entry->large = true;
+    return KM_OK;
+}
+
+static size_t segment_index(const km_heap *heap, const km_segment *segment)
+{
+    size_t i = 0;
+    while (heap->segments[i] != segment)
+        i++;
+    return i;
+}
+
+/* Where the entry the caller holds starts, so that item_at finds it again. */
+static uintptr_t entry_start(const km_segment *segment, const km_walk_entry *entry)
+{
+    uintptr_t data = (uintptr_t)entry->data;
+    size_t head = head_of(segment, (data - segment->base) >> KM_SLOT_SHIFT);
+    km_slot_kind kind = segment->slots[head].kind;
+    if (kind == KM_SLOT_RUN && entry->kind != KM_WALK_UNCOMMITTED)
+        return data - KM_HEADER_SIZE;
+    if (kind == KM_SLOT_SPAN && entry->kind == KM_WALK_BUSY)
+        return km_slot_address(segment, head);
+    return data;
+}
+
+static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
+{
+    if (!entry->data)
+        return emit_region(heap, 0, entry);
+    uintptr_t data = (uintptr_t)entry->data;
+    if (entry->large) {
+        size_t index;
+        if (!km_large_find(&heap->large, data, &index))
+            return KM_INVALID_POINTER;
+        return emit_large(heap, index + 1, entry);
+    }
+    km_segment *segment = km_heap_segment_of_locked(heap, data);
+    if (!segment)
+        return KM_INVALID_POINTER;
+    size_t index = segment_index(heap, segment);
+    unsigned region = (unsigned)index;
+    uintptr_t resume;
+    if (entry->kind == KM_WALK_REGION) {
+        if (data != segment->base)
+            return KM_INVALID_POINTER;
+        resume = km_slot_address(segment, segment->meta_slots);
+    } else {
+        km_walk_entry current;
+        if (!item_at(heap, segment, region, entry_start(segment, entry), &current, &resume))
+            return KM_INVALID_POINTER;
+    }
+    uintptr_t ignored;
+    if (item_at(heap, segment, region, resume, entry, &ignored))
+        return KM_OK;
+    if (index + 1 < heap->segment_count)
+        return emit_region(heap, index + 1, entry);
+    return emit_large(heap, 0, entry);
+}
+
+km_status km_heap_walk(km_heap *heap, km_walk_entry *entry)
+{
+    bool locking = !(heap->flags & KM_HEAP_NO_SERIALIZE);
+    if (locking)
+        km_lock_acquire(&heap->lock);
+    km_status status = walk_next_locked(heap, entry);
+    if (locking)
+        km_lock_release(&heap->lock);
+    return status;
+}

@@ -1,0 +1,146 @@
+/*
+ * Large blocks: a request above KM_LARGE_THRESHOLD in a growable heap gets a reservation of its
+ * own, committed as far as its data reaches and released as soon as it is freed, so a big block
+ * never pins memory in a segment.
+ *
+ * The heap lists its large blocks in a table sorted by address, kept in a reservation of the
+ * table's own: a pointer is a large block only if the table has it, which is known without
+ * touching the pointer. The block's data starts KM_BLOCK_ALIGNMENT bytes into its reservation;
+ * the table, not a header, holds its size.
+ */
+#include "core/align.h"
+#include "core/heap_types.h"
+
+#include <string.h>
+
+uintptr_t km_large_data(const km_large_block *block)
+{
+    return block->base + KM_BLOCK_ALIGNMENT;
+}
+
+/* The first index whose block starts at or after base. */
+static size_t lower_bound(const km_large_table *table, uintptr_t base)
+{
+    size_t low = 0, high = table->count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (table->blocks[middle].base < base)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index)
+{
+    if (data < KM_BLOCK_ALIGNMENT || table->count == 0)
+        return false;
+    uintptr_t base = data - KM_BLOCK_ALIGNMENT;
+    size_t at = lower_bound(table, base);
+    if (at == table->count || table->blocks[at].base != base)
+        return false;
+    *index = at;
+    return true;
+}
+
+/* Makes room for one more entry, moving the table to a reservation twice as big when full. */
+static km_status grow_table(km_heap *heap)
+{
+    km_large_table *table = &heap->large;
+    if (table->count < table->capacity)
+        return KM_OK;
+    size_t bytes = table->reserved ? table->reserved * 2 : heap->pages->granularity;
+    void *storage = heap->pages->reserve(heap->pages, bytes);
+    if (!storage)
+        return KM_NO_MEMORY;
+    if (heap->pages->commit(heap->pages, storage, bytes, false) != KM_OK) {
+        heap->pages->release(heap->pages, storage, bytes);
+        return KM_NO_MEMORY;
+    }
+    if (table->blocks) {
+        memcpy(storage, table->blocks, table->count * sizeof(km_large_block));
+        heap->pages->release(heap->pages, table->blocks, table->reserved);
+    }
+    heap->reserved_bytes += bytes - table->reserved;
+    heap->committed_bytes += bytes - table->reserved;
+    table->blocks = storage;
+    table->reserved = bytes;
+    table->capacity = bytes / sizeof(km_large_block);
+    return KM_OK;
+}
+
+void *km_large_alloc_locked(km_heap *heap, size_t size, km_status *status)
+{
+    size_t total, reserved, committed;
+    if (size > SIZE_MAX - KM_BLOCK_ALIGNMENT ||
+        !km_align_up(total = size + KM_BLOCK_ALIGNMENT, heap->pages->granularity, &reserved) ||
+        !km_align_up(total, heap->pages->page_size, &committed)) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    }
+    *status = grow_table(heap);
+    if (*status != KM_OK)
+        return NULL;
+    void *base = heap->pages->reserve(heap->pages, reserved);
+    if (!base) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    }
+    *status = km_heap_commit(heap, (uintptr_t)base, committed);
+    if (*status != KM_OK) {
+        heap->pages->release(heap->pages, base, reserved);
+        return NULL;
+    }
+    heap->reserved_bytes += reserved;
+    km_large_table *table = &heap->large;
+    size_t at = lower_bound(table, (uintptr_t)base);
+    memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
+    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size};
+    table->count++;
+    return (void *)km_large_data(&table->blocks[at]);
+}
+
+void km_large_free_locked(km_heap *heap, size_t index)
+{
+    km_large_table *table = &heap->large;
+    km_large_block block = table->blocks[index];
+    memmove(&table->blocks[index], &table->blocks[index + 1],
+            (table->count - index - 1) * sizeof(km_large_block));
+    table->count--;
+    heap->committed_bytes -= block.committed;
+    heap->reserved_bytes -= block.reserved;
+    heap->pages->release(heap->pages, (void *)block.base, block.reserved);
+}
+
+bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
+{
+    km_large_block *block = &heap->large.blocks[index];
+    size_t committed;
+    if (size > block->reserved - KM_BLOCK_ALIGNMENT)
+        return false;
+    km_align_up(size + KM_BLOCK_ALIGNMENT, heap->pages->page_size, &committed);
+    if (committed > block->committed) {
+        if (km_heap_commit(heap, block->base + block->committed, committed - block->committed) !=
+            KM_OK)
+            return false;
+    } else {
+        km_heap_decommit(heap, block->base + committed, block->committed - committed);
+    }
+    block->committed = committed;
+    block->requested = size;
+    return true;
+}
+
+void km_large_release_all(km_heap *heap)
+{
+    km_large_table *table = &heap->large;
+    while (table->count)
+        km_large_free_locked(heap, table->count - 1);
+    if (table->blocks) {
+        heap->pages->release(heap->pages, table->blocks, table->reserved);
+        heap->reserved_bytes -= table->reserved;
+        heap->committed_bytes -= table->reserved;
+    }
+    *table = (km_large_table){0};
+}

@@ -1,0 +1,33 @@
+#include "core/lock.h"
+
+/* Spins this many times before yielding: long enough to cover a short allocation by the owner. */
+#define KM_LOCK_SPINS 128
+
+static void cpu_relax(void)
+{
+#if defined(__i386__) || defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void km_lock_init(km_lock *lock, const km_threads *threads)
+{
+    atomic_init(&lock->owner, 0);
+    lock->depth = 0;
+    lock->threads = threads;
+}
+
+void km_lock_wait(km_lock *lock, uintptr_t self)
+{
+    for (unsigned attempt = 0;; attempt++) {
+        uintptr_t expected = 0;
+        if (atomic_load_explicit(&lock->owner, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_weak_explicit(&lock->owner, &expected, self,
+                                                  memory_order_acquire, memory_order_relaxed))
+            return;
+        if (attempt < KM_LOCK_SPINS)
+            cpu_relax();
+        else
+            lock->threads->yield();
+    }
+}

@@ -1,0 +1,153 @@
+/*
+ * Runs: slots holding blocks of one size class, found free or busy by one bit each.
+ *
+ * A run's blocks follow each other from KM_BLOCK_LEAD bytes into its first slot, so a block's
+ * index is its offset divided by the class size, and a pointer that is not a whole number of
+ * blocks from the start is not a block. The free map lives in the run record, out of the blocks'
+ * reach; allocation takes the lowest set bit at or after search_word, so busy blocks pack towards
+ * the start of the run and a run whose blocks are all freed goes back to its segment.
+ *
+ * A class keeps its runs with a free block on a list; allocation takes from the head, a run that
+ * fills leaves it, a run that gains a free block joins at the head. An empty run is returned to
+ * its segment unless it is the class's only run with free blocks, so that one block allocated
+ * and freed in a loop does not commit and decommit slots each time.
+ */
+#include "core/heap_types.h"
+
+/* The smallest number of slots whose run wastes at most an eighth of its bytes. */
+void km_heap_init_run_geometry(km_heap *heap)
+{
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
+        size_t block = km_size_class_block_size(c);
+        heap->run_slots[c] = 0;
+        heap->run_blocks[c] = 0;
+        if (block > KM_RUN_BLOCK_MAX)
+            continue;
+        for (size_t slots = 1; slots <= 8; slots *= 2) {
+            size_t bytes = slots * KM_SLOT_SIZE;
+            size_t blocks = (bytes - KM_BLOCK_LEAD) / block;
+            if (blocks > KM_RUN_BLOCKS_MAX)
+                blocks = KM_RUN_BLOCKS_MAX;
+            heap->run_slots[c] = (uint8_t)slots;
+            heap->run_blocks[c] = (uint16_t)blocks;
+            if ((bytes - blocks * block) * 8 <= bytes)
+                break;
+        }
+    }
+}
+
+static size_t map_words(const km_run *run)
+{
+    return ((size_t)run->block_count + 63) / 64;
+}
+
+static void link_partial(km_heap *heap, km_run *run)
+{
+    km_run **head = &heap->partial[run->size_class];
+    run->prev = NULL;
+    run->next = *head;
+    if (*head)
+        (*head)->prev = run;
+    *head = run;
+}
+
+static void unlink_partial(km_heap *heap, km_run *run)
+{
+    if (run->prev)
+        run->prev->next = run->next;
+    else
+        heap->partial[run->size_class] = run->next;
+    if (run->next)
+        run->next->prev = run->prev;
+    run->next = run->prev = NULL;
+}
+
+static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
+{
+    size_t slots = heap->run_slots[size_class];
+    km_segment *segment;
+    size_t slot;
+    *status = km_heap_take_slots_locked(heap, slots, slots * KM_SLOT_SIZE, KM_SLOT_RUN, &segment,
+                                        &slot);
+    if (*status != KM_OK)
+        return NULL;
+    km_run *run = km_segment_run_record(segment, slot);
+    *run = (km_run){
+        .segment = segment,
+        .first_block = km_slot_address(segment, slot) + KM_BLOCK_LEAD,
+        .block_size = (uint32_t)km_size_class_block_size(size_class),
+        .block_count = heap->run_blocks[size_class],
+        .free_count = heap->run_blocks[size_class],
+        .size_class = (uint16_t)size_class,
+        .head_slot = (uint32_t)slot,
+    };
+    size_t full_words = run->block_count / 64;
+    for (size_t w = 0; w < full_words; w++)
+        run->free_map[w] = ~(uint64_t)0;
+    if (run->block_count % 64)
+        run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
+    link_partial(heap, run);
+    return run;
+}
+
+/* Takes the lowest free block of a run that has one. */
+static size_t take_free_block(km_run *run)
+{
+    for (size_t w = run->search_word;; w++) {
+        uint64_t word = run->free_map[w];
+        if (word) {
+            run->free_map[w] = word & (word - 1);
+            run->search_word = (uint16_t)w;
+            return w * 64 + (size_t)__builtin_ctzll(word);
+        }
+    }
+}
+
+void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status)
+{
+    km_run *run = heap->partial[size_class];
+    if (!run) {
+        run = new_run(heap, size_class, status);
+        if (!run)
+            return NULL;
+    }
+    size_t index = take_free_block(run);
+    if (--run->free_count == 0)
+        unlink_partial(heap, run);
+    uintptr_t header = run->first_block + index * run->block_size;
+    km_block_seal(heap, header, size);
+    *status = KM_OK;
+    return (void *)(header + KM_HEADER_SIZE);
+}
+
+bool km_run_is_block_free(const km_run *run, size_t index)
+{
+    return (run->free_map[index / 64] >> (index % 64)) & 1;
+}
+
+void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
+{
+    km_run *run = ref->run;
+    size_t word = ref->index / 64;
+    run->free_map[word] |= (uint64_t)1 << (ref->index % 64);
+    if (word < run->search_word)
+        run->search_word = (uint16_t)word;
+    if (run->free_count++ == 0)
+        link_partial(heap, run);
+    if (run->free_count < run->block_count)
+        return;
+    bool only_partial_run = heap->partial[run->size_class] == run && !run->next;
+    if (only_partial_run)
+        return;
+    unlink_partial(heap, run);
+    km_segment_give_slots_locked(run->segment, run->head_slot);
+}
+
+/* Counts free bits, for validation: the map must agree with free_count. */
+size_t km_run_count_free(const km_run *run)
+{
+    size_t count = 0;
+    for (size_t w = 0; w < map_words(run); w++)
+        count += (size_t)__builtin_popcountll(run->free_map[w]);
+    return count;
+}

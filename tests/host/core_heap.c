@@ -1,0 +1,297 @@
+/* The heap core on the host: blocks of every kind, pointer checks, reallocation, walking,
+ * validation, and that destroying a heap returns every reservation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/heap.h"
+#include "core/size_class.h"
+#include "host_pages.h"
+#include "host_threads.h"
+
+typedef struct fixture {
+    km_host_pages pages;
+    km_heap *heap;
+} fixture;
+
+static int setup_growable(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    km_host_pages_init(&f->pages);
+    km_heap_platform platform = km_host_platform(&f->pages);
+    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    km_heap_destroy(f->heap);
+    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
+    free(f);
+    return leaked ? -1 : 0;
+}
+
+static void *alloc_ok(km_heap *heap, size_t size)
+{
+    km_status status = KM_NO_MEMORY;
+    void *block = km_heap_alloc(heap, 0, size, &status);
+    assert_non_null(block);
+    assert_int_equal(status, KM_OK);
+    return block;
+}
+
+static size_t size_of(km_heap *heap, const void *block)
+{
+    size_t size = 0;
+    assert_int_equal(km_heap_size(heap, 0, block, &size), KM_OK);
+    return size;
+}
+
+static void every_size_is_aligned_sized_and_writable(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    static const size_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 100, 128, 129, 1000, 4096, 16376,
+                                   16377, 20000, 65536, 65537, 300000, 524288, 524289, 3000000};
+    void *blocks[sizeof sizes / sizeof sizes[0]];
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        blocks[i] = alloc_ok(heap, sizes[i]);
+        assert_int_equal((uintptr_t)blocks[i] % KM_BLOCK_ALIGNMENT, 0);
+        memset(blocks[i], (int)i, sizes[i]);
+    }
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        assert_int_equal(size_of(heap, blocks[i]), sizes[i]);
+        for (size_t b = 0; b < sizes[i]; b++)
+            if (((unsigned char *)blocks[i])[b] != (unsigned char)i)
+                fail_msg("block %zu of size %zu overwritten at %zu", i, sizes[i], b);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+static void foreign_interior_unaligned_and_freed_pointers_are_refused(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *small = alloc_ok(heap, 100);
+    char *span = alloc_ok(heap, 100000);
+    char *large = alloc_ok(heap, 2000000);
+    char on_stack[64];
+    void *from_libc = malloc(64);
+    size_t size;
+    void *refused[] = {small + 1, small + KM_BLOCK_ALIGNMENT, span + 1, span + 4096, large + 16,
+                       large - KM_BLOCK_ALIGNMENT, on_stack, from_libc, (void *)heap,
+                       (void *)(uintptr_t)KM_BLOCK_ALIGNMENT, (void *)UINTPTR_MAX};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(km_heap_free(heap, 0, refused[i]), KM_INVALID_POINTER);
+        assert_int_equal(km_heap_size(heap, 0, refused[i], &size), KM_INVALID_POINTER);
+        assert_false(km_heap_validate(heap, 0, refused[i]));
+    }
+    free(from_libc);
+    void *blocks[] = {small, span, large};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_INVALID_POINTER);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+static void blocks_of_another_heap_are_refused(void **state)
+{
+    fixture *f = *state;
+    km_heap_platform platform = km_host_platform(&f->pages);
+    km_heap *other;
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &other), KM_OK);
+    void *theirs = alloc_ok(other, 40);
+    assert_int_equal(km_heap_free(f->heap, 0, theirs), KM_INVALID_POINTER);
+    assert_int_equal(km_heap_free(other, 0, theirs), KM_OK);
+    km_heap_destroy(other);
+}
+
+static void an_overwritten_header_is_reported_as_corruption(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *first = alloc_ok(heap, 24);
+    char *second = alloc_ok(heap, 24);
+    assert_ptr_equal(second, first + 32); /* neighbours in the 32-byte class */
+    memset(first, 0x41, 32);              /* overflows into second's header */
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, second, &size), KM_CORRUPTED);
+    assert_false(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(km_heap_free(heap, 0, second), KM_CORRUPTED);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+}
+
+static void realloc_keeps_contents_and_zeroes_growth(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    km_status status;
+    unsigned char *block = alloc_ok(heap, 10);
+    memset(block, 0x5a, 10);
+    static const size_t steps[] = {12, 100, 5000, 70000, 600000, 3000000, 200, 3};
+    size_t previous = 10;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        block = km_heap_realloc(heap, KM_HEAP_ZERO, block, steps[i], &status);
+        assert_non_null(block);
+        assert_int_equal(size_of(heap, block), steps[i]);
+        size_t kept = previous < steps[i] ? previous : steps[i];
+        for (size_t b = 0; b < kept && b < 10; b++)
+            assert_int_equal(block[b], 0x5a);
+        for (size_t b = 10; b < steps[i]; b++)
+            if (block[b] != 0)
+                fail_msg("byte %zu not zero after growing to %zu", b, steps[i]);
+        previous = steps[i];
+        assert_true(km_heap_validate(heap, 0, NULL));
+    }
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+}
+
+static void realloc_in_place_only_fails_without_moving(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    km_status status;
+    char *block = alloc_ok(heap, 100);
+    void *same = km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 90, &status);
+    assert_ptr_equal(same, block);
+    assert_null(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 10000, &status));
+    assert_int_equal(status, KM_NO_MEMORY);
+    assert_int_equal(size_of(heap, block), 90);
+    assert_null(km_heap_realloc(heap, 0, block, SIZE_MAX - 8, &status));
+    assert_int_equal(status, KM_NO_MEMORY);
+    assert_int_equal(size_of(heap, block), 90);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+}
+
+static void absurd_sizes_fail_with_no_memory(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    static const size_t sizes[] = {SIZE_MAX, SIZE_MAX - 7, SIZE_MAX / 2 + 1, (size_t)1 << 60};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        km_status status = KM_OK;
+        assert_null(km_heap_alloc(heap, 0, sizes[i], &status));
+        assert_int_equal(status, KM_NO_MEMORY);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+static void a_fixed_heap_fills_up_and_refuses_big_blocks(void **state)
+{
+    fixture *f = *state;
+    km_heap_platform platform = km_host_platform(&f->pages);
+    km_heap *fixed;
+    assert_int_equal(km_heap_create(&platform, 0, 1 << 20, 0, &fixed), KM_OK);
+    km_status status;
+    assert_null(km_heap_alloc(fixed, 0, KM_HEAP_FIXED_BLOCK_LIMIT + 1, &status));
+    assert_int_equal(status, KM_NO_MEMORY);
+    void *big = km_heap_alloc(fixed, 0, KM_HEAP_FIXED_BLOCK_LIMIT, &status);
+    assert_non_null(big);
+    size_t count = 0;
+    while (km_heap_alloc(fixed, 0, 1000, &status))
+        count++;
+    assert_int_equal(status, KM_NO_MEMORY);
+    assert_true(count > 300 && count < 1100);
+    assert_true(km_heap_validate(fixed, 0, NULL));
+    km_heap_summary summary;
+    km_heap_summarize(fixed, 0, &summary);
+    assert_int_equal(summary.allocated, KM_HEAP_FIXED_BLOCK_LIMIT + count * 1000);
+    km_heap_destroy(fixed);
+}
+
+static void walk_reports_every_busy_block_once(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 300 };
+    void *blocks[COUNT];
+    int seen[COUNT] = {0};
+    for (size_t i = 0; i < COUNT; i++)
+        blocks[i] = alloc_ok(heap, (i * 7919) % (i % 50 == 0 ? 900000 : 3000));
+    for (size_t i = 0; i < COUNT; i += 3)
+        km_heap_free(heap, 0, blocks[i]);
+
+    km_walk_entry entry = {0};
+    size_t regions = 0, busy = 0;
+    km_status status;
+    while ((status = km_heap_walk(heap, &entry)) == KM_OK) {
+        if (entry.kind == KM_WALK_REGION) {
+            regions++;
+            continue;
+        }
+        if (entry.kind != KM_WALK_BUSY)
+            continue;
+        busy++;
+        for (size_t i = 0; i < COUNT; i++)
+            if (entry.data == blocks[i]) {
+                assert_int_equal(i % 3 != 0, 1);
+                assert_int_equal(entry.size, size_of(heap, blocks[i]));
+                seen[i]++;
+            }
+    }
+    assert_int_equal(status, KM_NO_MORE_ITEMS);
+    assert_true(regions >= 1);
+    assert_int_equal(busy, COUNT - (COUNT + 2) / 3);
+    for (size_t i = 0; i < COUNT; i++)
+        assert_int_equal(seen[i], i % 3 != 0);
+}
+
+static void summary_and_compact_account_for_memory(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    km_heap_summary before, during, after;
+    km_heap_summarize(heap, 0, &before);
+    void *blocks[64];
+    for (size_t i = 0; i < 64; i++)
+        blocks[i] = alloc_ok(heap, 60000);
+    km_heap_summarize(heap, 0, &during);
+    assert_int_equal(during.allocated - before.allocated, 64 * 60000);
+    assert_true(during.committed >= during.allocated);
+    for (size_t i = 0; i < 64; i++)
+        km_heap_free(heap, 0, blocks[i]);
+    km_heap_compact(heap, 0);
+    km_heap_summarize(heap, 0, &after);
+    assert_int_equal(after.allocated, before.allocated);
+    assert_true(after.committed <= before.committed + 64 * 1024);
+}
+
+static void many_blocks_grow_the_heap_and_all_memory_returns(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 20000 };
+    void **blocks = malloc(COUNT * sizeof *blocks);
+    for (size_t i = 0; i < COUNT; i++)
+        blocks[i] = alloc_ok(heap, 8 + (i * 31) % 2000);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < COUNT; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    km_heap_summary summary;
+    km_heap_summarize(heap, 0, &summary);
+    assert_int_equal(summary.allocated, 0);
+    free(blocks);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_growable, teardown)
+        T(every_size_is_aligned_sized_and_writable),
+        T(foreign_interior_unaligned_and_freed_pointers_are_refused),
+        T(blocks_of_another_heap_are_refused),
+        T(an_overwritten_header_is_reported_as_corruption),
+        T(realloc_keeps_contents_and_zeroes_growth),
+        T(realloc_in_place_only_fails_without_moving),
+        T(absurd_sizes_fail_with_no_memory),
+        T(a_fixed_heap_fills_up_and_refuses_big_blocks),
+        T(walk_reports_every_busy_block_once),
+        T(summary_and_compact_account_for_memory),
+        T(many_blocks_grow_the_heap_and_all_memory_returns),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
