@@ -1,0 +1,187 @@
+/* Several threads on one heap: allocating, freeing each other's blocks through a shared
+ * exchange, and reallocating. Each block is stamped with a tag it must still carry when it is
+ * freed, so a block handed to two owners (or lost) is caught; the heap must validate and hold no
+ * allocated byte at the end. Built also under ThreadSanitizer (the host-tsan preset). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include "core/heap.h"
+#include "host_pages.h"
+#include "host_threads.h"
+
+enum { THREADS = 4, SLOTS = 256, EXCHANGE = 64, STEPS = 40000 };
+
+typedef struct stamp {
+    uint64_t tag;
+    size_t size;
+} stamp;
+
+static km_heap *shared_heap;
+static _Atomic(stamp *) exchange[EXCHANGE];
+static atomic_size_t tags;
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static stamp *make_block(size_t size)
+{
+    km_status status;
+    if (size < sizeof(stamp))
+        size = sizeof(stamp);
+    stamp *block = km_heap_alloc(shared_heap, 0, size, &status);
+    if (!block)
+        return NULL;
+    block->tag = atomic_fetch_add(&tags, 1) + 1;
+    block->size = size;
+    memset(block + 1, (int)(block->tag & 0xff), size - sizeof(stamp));
+    return block;
+}
+
+/* Checks a block's stamp and body, then frees it; returns 0 on any damage. */
+static int check_and_free(stamp *block)
+{
+    size_t size = 0;
+    if (km_heap_size(shared_heap, 0, block, &size) != KM_OK || size != block->size)
+        return 0;
+    const unsigned char *body = (const unsigned char *)(block + 1);
+    for (size_t i = 0; i < size - sizeof(stamp); i++)
+        if (body[i] != (unsigned char)(block->tag & 0xff))
+            return 0;
+    block->tag = 0; /* a second owner would find a stamp that no longer matches its body */
+    return km_heap_free(shared_heap, 0, block) == KM_OK;
+}
+
+static size_t random_size(uint64_t *random)
+{
+    uint64_t r = next_random(random);
+    if (r % 100 == 0)
+        return (size_t)(r >> 8) % 200000;
+    return 16 + (size_t)(r >> 8) % 1024;
+}
+
+static void *worker(void *argument)
+{
+    uint64_t random = 0x9e3779b97f4a7c15ull * ((uintptr_t)argument + 1);
+    stamp *mine[SLOTS] = {0};
+    intptr_t damaged = 0;
+    for (int step = 0; step < STEPS; step++) {
+        uint64_t r = next_random(&random);
+        size_t slot = (size_t)(r % SLOTS);
+        switch ((r >> 16) % 4) {
+        case 0: /* replace */
+        case 1:
+            if (mine[slot] && !check_and_free(mine[slot]))
+                damaged++;
+            mine[slot] = make_block(random_size(&random));
+            break;
+        case 2: /* hand over to the exchange, take whatever was there */
+            if (mine[slot]) {
+                stamp *taken = atomic_exchange(&exchange[(r >> 24) % EXCHANGE], mine[slot]);
+                mine[slot] = NULL;
+                if (taken && !check_and_free(taken))
+                    damaged++;
+            }
+            break;
+        case 3: /* reallocate, keeping the stamp */
+            if (mine[slot]) {
+                km_status status;
+                size_t size = random_size(&random);
+                stamp *moved = km_heap_realloc(shared_heap, 0, mine[slot], size, &status);
+                if (moved) {
+                    moved->size = size;
+                    memset(moved + 1, (int)(moved->tag & 0xff), size - sizeof(stamp));
+                    mine[slot] = moved;
+                }
+            }
+            break;
+        }
+    }
+    for (size_t slot = 0; slot < SLOTS; slot++)
+        if (mine[slot] && !check_and_free(mine[slot]))
+            damaged++;
+    return (void *)damaged;
+}
+
+static void threads_sharing_a_heap_lose_and_double_nothing(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_heap_platform platform = km_host_platform(&pages);
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
+
+    pthread_t threads[THREADS];
+    for (uintptr_t i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, worker, (void *)i), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *damaged;
+        pthread_join(threads[i], &damaged);
+        assert_int_equal((intptr_t)damaged, 0);
+    }
+    for (size_t i = 0; i < EXCHANGE; i++) {
+        stamp *left = atomic_exchange(&exchange[i], NULL);
+        if (left)
+            assert_true(check_and_free(left));
+    }
+    assert_true(km_heap_validate(shared_heap, 0, NULL));
+    km_heap_summary summary;
+    km_heap_summarize(shared_heap, 0, &summary);
+    assert_int_equal(summary.allocated, 0);
+    km_heap_destroy(shared_heap);
+    assert_int_equal(pages.reserved_bytes, 0);
+}
+
+static void *make_small_block(void *unused)
+{
+    (void)unused;
+    return make_block(64);
+}
+
+static void a_locked_heap_excludes_other_threads(void **state)
+{
+    (void)state;
+    /* Holding the lock, this thread still allocates (the lock is recursive)... */
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_heap_platform platform = km_host_platform(&pages);
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
+    km_heap_lock(shared_heap);
+    stamp *block = make_block(64);
+    assert_non_null(block);
+    /* ...while another thread's allocation waits for the unlock. */
+    pthread_t other;
+    atomic_store(&tags, 1000000);
+    assert_int_equal(pthread_create(&other, NULL, make_small_block, NULL), 0);
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    assert_int_equal(atomic_load(&tags), 1000000);
+    km_heap_unlock(shared_heap);
+    void *theirs;
+    pthread_join(other, &theirs);
+    assert_non_null(theirs);
+    assert_true(check_and_free(theirs));
+    assert_true(check_and_free(block));
+    km_heap_destroy(shared_heap);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(threads_sharing_a_heap_lose_and_double_nothing),
+        cmocka_unit_test(a_locked_heap_excludes_other_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
