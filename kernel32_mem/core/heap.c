@@ -96,7 +96,7 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
 
     km_heap *heap = base;
     heap->magic = KM_HEAP_MAGIC;
-    heap->flags = flags & (KM_HEAP_NO_SERIALIZE | KM_HEAP_EXECUTABLE);
+    heap->flags = flags & (KM_HEAP_NO_SERIALIZE | KM_HEAP_EXECUTABLE | KM_HEAP_RAISE);
     km_lock_init(&heap->lock, platform->threads);
     heap->pages = pages;
     heap->secret = mix_secret(platform->seed, (uintptr_t)base);
@@ -353,9 +353,12 @@ void km_heap_lock(km_heap *heap)
     km_lock_acquire(&heap->lock);
 }
 
-void km_heap_unlock(km_heap *heap)
+bool km_heap_unlock(km_heap *heap)
 {
+    if (!km_lock_is_held(&heap->lock))
+        return false;
     km_lock_release(&heap->lock);
+    return true;
 }
 
 unsigned km_heap_compatibility_mode(const km_heap *heap)

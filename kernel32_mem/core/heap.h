@@ -27,6 +27,7 @@ enum {
     KM_HEAP_ZERO = 1u << 1,          /* new bytes read as zero */
     KM_HEAP_IN_PLACE_ONLY = 1u << 2, /* a reallocation must not move the block */
     KM_HEAP_EXECUTABLE = 1u << 3,    /* commit pages executable (a heap-level flag) */
+    KM_HEAP_RAISE = 1u << 4,         /* kept for the caller, which raises on failure */
 };
 
 /* Requests above this many bytes cannot be served by a fixed-size heap (Windows' limit). */
@@ -68,7 +69,8 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block);
 size_t km_heap_compact(km_heap *heap, unsigned flags);
 
 void km_heap_lock(km_heap *heap);
-void km_heap_unlock(km_heap *heap);
+/* Releases one km_heap_lock; false, changing nothing, when the calling thread does not hold it. */
+bool km_heap_unlock(km_heap *heap);
 
 typedef struct km_heap_summary {
     size_t allocated; /* bytes requested by busy blocks */

@@ -173,15 +173,13 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
     if (!entry->data)
         return emit_region(heap, 0, entry);
     uintptr_t data = (uintptr_t)entry->data;
-    if (entry->large) {
-        size_t index;
-        if (!km_large_find(&heap->large, data, &index))
-            return KM_INVALID_POINTER;
-        return emit_large(heap, index + 1, entry);
-    }
     km_segment *segment = km_heap_segment_of_locked(heap, data);
-    if (!segment)
-        return KM_INVALID_POINTER;
+    if (!segment) {
+        size_t large;
+        if (entry->kind != KM_WALK_BUSY || !km_large_find(&heap->large, data, &large))
+            return KM_INVALID_POINTER;
+        return emit_large(heap, large + 1, entry);
+    }
     size_t index = segment_index(heap, segment);
     unsigned region = (unsigned)index;
     uintptr_t resume;

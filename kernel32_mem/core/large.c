@@ -116,10 +116,10 @@ void km_large_free_locked(km_heap *heap, size_t index)
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
 {
     km_large_block *block = &heap->large.blocks[index];
-    size_t committed;
-    if (size > block->reserved - KM_BLOCK_ALIGNMENT)
+    size_t committed = 0;
+    if (size > block->reserved - KM_BLOCK_ALIGNMENT ||
+        !km_align_up(size + KM_BLOCK_ALIGNMENT, heap->pages->page_size, &committed))
         return false;
-    km_align_up(size + KM_BLOCK_ALIGNMENT, heap->pages->page_size, &committed);
     if (committed > block->committed) {
         if (km_heap_commit(heap, block->base + block->committed, committed - block->committed) !=
             KM_OK)

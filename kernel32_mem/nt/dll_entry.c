@@ -4,13 +4,17 @@
  */
 #include "nt/ntdll.h"
 
+#include "api/process_attach.h"
+
 BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved);
 
 BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved)
 {
     (void)reserved;
     /* Nothing here needs to know about threads; skipping the callouts keeps thread start cheap. */
-    if (reason == DLL_PROCESS_ATTACH)
-        LdrDisableThreadCalloutsForDll(instance);
-    return TRUE;
+    if (reason != DLL_PROCESS_ATTACH)
+        return TRUE;
+    LdrDisableThreadCalloutsForDll(instance);
+    /* The process heap exists before any export can be called, as GetProcessHeap promises. */
+    return km_api_process_attach();
 }

@@ -44,6 +44,10 @@ NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, LPCVOID address,
 NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
                                         ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
+NTSTATUS NTAPI NtYieldExecution(void);
+NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
+NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);
+void NTAPI RtlRaiseException(PEXCEPTION_RECORD record);
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS status);
 void NTAPI RtlSetLastWin32Error(DWORD error);
 

@@ -52,6 +52,12 @@ BOOL km_running_under_wine(void);
  * kernel32_mem everywhere and from the system kernel32 on Windows. */
 #define KM_SYSTEM_IS_WINE (!KM_TEST_SIDE_OURS && km_running_under_wine())
 
+/* Calls call(heap, argument) and reports the exception it raised (0 if none).
+ * Raising is non-continuable, so the handler leaves by jumping back here. */
+DWORD km_exception_raised_by(void *(*call)(HANDLE heap, SIZE_T argument), HANDLE heap,
+                             SIZE_T argument);
+
+
 #define km_reset_last_error() SetLastError(KM_SENTINEL_ERROR)
 #define assert_last_error(expected) assert_int_equal(GetLastError(), (expected))
 

@@ -1,0 +1,19 @@
+/*
+ * What the heap core needs from Windows: pages (nt_pages.c), the calling thread's identity and a
+ * way to yield for its lock, a seed for its header secret; and what the api layer needs when a
+ * heap call fails loudly: raising STATUS_NO_MEMORY, and ending the process on corruption.
+ */
+#ifndef KM_NT_HEAP_PLATFORM_H
+#define KM_NT_HEAP_PLATFORM_H
+
+#include "core/heap.h"
+
+const km_heap_platform *km_nt_heap_platform(void);
+
+/* Raises STATUS_NO_MEMORY, non-continuable, as HEAP_GENERATE_EXCEPTIONS asks. */
+void km_nt_raise_no_memory(void);
+
+/* Ends the process with STATUS_HEAP_CORRUPTION; does not return. */
+void km_nt_terminate_on_corruption(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* What the heap.* test programs share: the exports they check and helpers for common steps. */
+#ifndef KM_HEAP_TEST_H
+#define KM_HEAP_TEST_H
+
+#include "km_test.h"
+
+#define ALIGNMENT (2 * sizeof(void *))
+#define FIXED_HEAP_BLOCK_LIMIT ((SIZE_T)0x7FFF8)
+#define HUGE_BLOCK ((SIZE_T)5 << 20)
+
+/* The exports every heap.* program calls, for its first test. */
+#define KM_HEAP_EXPORTS                                                                           \
+    {KM_EXPORT(GetProcessHeap), KM_EXPORT(GetProcessHeaps), KM_EXPORT(HeapAlloc),                 \
+     KM_EXPORT(HeapCompact),    KM_EXPORT(HeapCreate),      KM_EXPORT(HeapDestroy),               \
+     KM_EXPORT(HeapFree),       KM_EXPORT(HeapLock),        KM_EXPORT(HeapQueryInformation),      \
+     KM_EXPORT(HeapReAlloc),    KM_EXPORT(HeapSetInformation), KM_EXPORT(HeapSize),               \
+     KM_EXPORT(HeapUnlock),     KM_EXPORT(HeapValidate),    KM_EXPORT(HeapWalk)}
+
+#define KM_HEAP_MAIN(...)                                                                         \
+    int main(void)                                                                                \
+    {                                                                                             \
+        const km_export exports[] = KM_HEAP_EXPORTS;                                              \
+        const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};                     \
+        const struct CMUnitTest tests[] = {KM_EXPORTS_RESOLVE_TEST(export_list), __VA_ARGS__};    \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                         \
+    }
+
+/* Windows faults on this input, where kernel32_mem refuses it with an error; only the .ours
+ * program runs such a test. */
+#define SKIP_WHERE_WINDOWS_FAULTS()                                                               \
+    do {                                                                                          \
+        if (!KM_TEST_SIDE_OURS)                                                                   \
+            skip();                                                                               \
+    } while (0)
+
+static inline HANDLE create_heap(DWORD flags, SIZE_T initial, SIZE_T maximum)
+{
+    km_reset_last_error();
+    HANDLE heap = HeapCreate(flags, initial, maximum);
+    assert_non_null(heap);
+    return heap;
+}
+
+static inline void destroy_heap(HANDLE heap)
+{
+    assert_true(HeapDestroy(heap));
+}
+
+static inline void *alloc_block(HANDLE heap, DWORD flags, SIZE_T size)
+{
+    void *block = HeapAlloc(heap, flags, size);
+    assert_non_null(block);
+    return block;
+}
+
+static inline BOOL is_filled_with(const void *block, unsigned char value, SIZE_T size)
+{
+    const unsigned char *bytes = block;
+    for (SIZE_T i = 0; i < size; i++)
+        if (bytes[i] != value)
+            return FALSE;
+    return TRUE;
+}
+
+#endif
