@@ -30,8 +30,10 @@ enum {
     KM_HEAP_RAISE = 1u << 4,         /* kept for the caller, which raises on failure */
 };
 
-/* Requests above this many bytes cannot be served by a fixed-size heap (Windows' limit). */
-#define KM_HEAP_FIXED_BLOCK_LIMIT ((size_t)0x7FFF8)
+/* Requests above this many bytes cannot be served by a fixed-size heap: "slightly less than
+ * 512 KB" for 32-bit processes (0x7FFF8, as HeapAlloc's documentation says) and slightly less
+ * than 1 MB for 64-bit ones (0xFEFD8, the largest Wine grants there). */
+#define KM_HEAP_FIXED_BLOCK_LIMIT (sizeof(void *) == 8 ? (size_t)0xFEFD8 : (size_t)0x7FFF8)
 
 typedef struct km_heap_platform {
     km_pages *pages;

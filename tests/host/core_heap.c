@@ -187,7 +187,7 @@ static void a_fixed_heap_fills_up_and_refuses_big_blocks(void **state)
     fixture *f = *state;
     km_heap_platform platform = km_host_platform(&f->pages);
     km_heap *fixed;
-    assert_int_equal(km_heap_create(&platform, 0, 1 << 20, 0, &fixed), KM_OK);
+    assert_int_equal(km_heap_create(&platform, 0, 2 << 20, 0, &fixed), KM_OK);
     km_status status;
     assert_null(km_heap_alloc(fixed, 0, KM_HEAP_FIXED_BLOCK_LIMIT + 1, &status));
     assert_int_equal(status, KM_NO_MEMORY);

@@ -5,7 +5,9 @@
 #include "km_test.h"
 
 #define ALIGNMENT (2 * sizeof(void *))
-#define FIXED_HEAP_BLOCK_LIMIT ((SIZE_T)0x7FFF8)
+/* The largest block a fixed-size heap grants: slightly less than 512 KB in a 32-bit process and
+ * 1 MB in a 64-bit one (HeapCreate's documentation). */
+#define FIXED_HEAP_BLOCK_LIMIT (sizeof(void *) == 8 ? (SIZE_T)0xFEFD8 : (SIZE_T)0x7FFF8)
 #define HUGE_BLOCK ((SIZE_T)5 << 20)
 
 /* The exports every heap.* program calls, for its first test. */
