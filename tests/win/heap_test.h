@@ -10,13 +10,18 @@
 #define FIXED_HEAP_BLOCK_LIMIT (sizeof(void *) == 8 ? (SIZE_T)0xFEFD8 : (SIZE_T)0x7FFF8)
 #define HUGE_BLOCK ((SIZE_T)5 << 20)
 
+/* mingw-w64's heapapi.h declares HeapSummary without dllimport, so its address would be the
+ * program's own import thunk; declared as an import, it is the function the loader resolved. */
+__declspec(dllimport) WINBOOL WINAPI HeapSummary(HANDLE heap, DWORD flags, LPHEAP_SUMMARY summary);
+
 /* The exports every heap.* program calls, for its first test. */
 #define KM_HEAP_EXPORTS                                                                           \
     {KM_EXPORT(GetProcessHeap), KM_EXPORT(GetProcessHeaps), KM_EXPORT(HeapAlloc),                 \
      KM_EXPORT(HeapCompact),    KM_EXPORT(HeapCreate),      KM_EXPORT(HeapDestroy),               \
      KM_EXPORT(HeapFree),       KM_EXPORT(HeapLock),        KM_EXPORT(HeapQueryInformation),      \
      KM_EXPORT(HeapReAlloc),    KM_EXPORT(HeapSetInformation), KM_EXPORT(HeapSize),               \
-     KM_EXPORT(HeapUnlock),     KM_EXPORT(HeapValidate),    KM_EXPORT(HeapWalk)}
+     KM_EXPORT(HeapSummary),    KM_EXPORT(HeapUnlock),      KM_EXPORT(HeapValidate),              \
+     KM_EXPORT(HeapWalk)}
 
 #define KM_HEAP_MAIN(...)                                                                         \
     int main(void)                                                                                \
