@@ -37,6 +37,7 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
     }
     if (run->size_class >= KM_SIZE_CLASS_COUNT ||
         run->block_size != km_size_class_block_size(run->size_class) ||
+        segment->slots[slot].block_size != run->block_size ||
         run->block_count != heap->run_blocks[run->size_class] ||
         segment->slots[slot].span != heap->run_slots[run->size_class] ||
         run->free_count != km_run_count_free(run))

@@ -52,7 +52,10 @@ typedef struct km_slot {
     uint8_t kind;
     uint8_t committed_pages; /* a prefix of the slot's pages is committed */
     uint16_t unused;
-    uint32_t span; /* heads: slots in the run or span; tails: distance to the head */
+    uint32_t span;       /* heads: slots in the run or span; tails: distance to the head */
+    uint32_t block_size; /* run heads: a copy of the run's, so a free finds its block from this
+                            dense array and can fetch the run record's lines in parallel */
+    uint32_t unused2;
 } km_slot;
 
 typedef struct km_segment km_segment;

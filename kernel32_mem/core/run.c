@@ -81,6 +81,7 @@ static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
         .size_class = (uint16_t)size_class,
         .head_slot = (uint32_t)slot,
     };
+    segment->slots[slot].block_size = run->block_size;
     size_t full_words = run->block_count / 64;
     for (size_t w = 0; w < full_words; w++)
         run->free_map[w] = ~(uint64_t)0;

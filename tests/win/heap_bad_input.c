@@ -1,6 +1,10 @@
 /* Bad input to HeapFree, HeapSize, HeapReAlloc and HeapValidate: foreign, freed, interior,
  * unaligned and stack pointers, blocks of other heaps, bad heap handles. Each gets an error code
  * and leaves the heap valid. */
+/* Runs in a child process (see corruption_found_by_free_terminates_when_enabled). */
+static int corrupt_in_child(const char *action);
+#define KM_HEAP_CHILD corrupt_in_child
+
 #include "heap_test.h"
 
 #include <stdlib.h>
@@ -226,6 +230,48 @@ static void unserialized_heap_refuses_the_low_fragmentation_mode(void **state)
     destroy_heap(heap);
 }
 
+/* In a child process: turns termination on, overflows a block into its neighbour's header, and
+ * frees the neighbour. Returns (exits with 0) only if the heap lets the process live. */
+static int corrupt_in_child(const char *action)
+{
+    if (strcmp(action, "corrupt-and-free") != 0)
+        return 2;
+    HeapSetInformation(NULL, HeapEnableTerminationOnCorruption, NULL, 0);
+    HANDLE heap = HeapCreate(0, 0, 0);
+    char *first = HeapAlloc(heap, 0, 24);
+    char *second = HeapAlloc(heap, 0, 24);
+    if (!first || !second || second < first || second - first > 64)
+        return 3;
+    memset(first + 24, 0xa5, (size_t)(second - first - 24));
+    HeapFree(heap, 0, second);
+    return 0;
+}
+
+static DWORD exit_code_of_child(const char *action)
+{
+    char program[MAX_PATH], command[MAX_PATH + 64];
+    assert_true(GetModuleFileNameA(NULL, program, sizeof program) > 0);
+    snprintf(command, sizeof command, "\"%s\" %s", program, action);
+    STARTUPINFOA startup = {.cb = sizeof startup};
+    PROCESS_INFORMATION process;
+    assert_true(CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &process));
+    assert_int_equal(WaitForSingleObject(process.hProcess, 30000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    assert_true(GetExitCodeProcess(process.hProcess, &code));
+    CloseHandle(process.hThread);
+    CloseHandle(process.hProcess);
+    return code;
+}
+
+/* With termination on corruption enabled, a free that finds a damaged block ends the process
+ * with STATUS_HEAP_CORRUPTION. Wine 8 accepts the setting but never acts on it. */
+static void corruption_found_by_free_terminates_when_enabled(void **state)
+{
+    (void)state;
+    DWORD code = exit_code_of_child("corrupt-and-free");
+    assert_int_equal(code, KM_SYSTEM_IS_WINE ? 0 : 0xC0000374);
+}
+
 #define BAD(test) cmocka_unit_test_setup_teardown(test, set_up, tear_down)
 
 KM_HEAP_MAIN(BAD(free_of_an_interior_pointer_fails_with_invalid_parameter),
@@ -246,4 +292,5 @@ KM_HEAP_MAIN(BAD(free_of_an_interior_pointer_fails_with_invalid_parameter),
              BAD(heap_handles_that_name_no_heap_are_refused),
              BAD(query_into_a_null_buffer_fails_with_noaccess),
              cmocka_unit_test(validate_detects_an_overflow_into_the_next_block),
-             cmocka_unit_test(unserialized_heap_refuses_the_low_fragmentation_mode))
+             cmocka_unit_test(unserialized_heap_refuses_the_low_fragmentation_mode),
+             cmocka_unit_test(corruption_found_by_free_terminates_when_enabled))

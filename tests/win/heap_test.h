@@ -23,9 +23,24 @@ __declspec(dllimport) WINBOOL WINAPI HeapSummary(HANDLE heap, DWORD flags, LPHEA
      KM_EXPORT(HeapSummary),    KM_EXPORT(HeapUnlock),      KM_EXPORT(HeapValidate),              \
      KM_EXPORT(HeapWalk)}
 
+/* A program may run a part of itself as a child process (to watch it end): given a command-line
+ * argument, main calls KM_HEAP_CHILD with it instead of running the tests. A program that has
+ * such a part defines KM_HEAP_CHILD before it uses KM_HEAP_MAIN. */
+static inline int km_no_child_action(const char *action)
+{
+    (void)action;
+    return 2;
+}
+
+#ifndef KM_HEAP_CHILD
+#define KM_HEAP_CHILD km_no_child_action
+#endif
+
 #define KM_HEAP_MAIN(...)                                                                         \
-    int main(void)                                                                                \
+    int main(int argc, char **argv)                                                               \
     {                                                                                             \
+        if (argc > 1)                                                                             \
+            return KM_HEAP_CHILD(argv[1]);                                                        \
         const km_export exports[] = KM_HEAP_EXPORTS;                                              \
         const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};                     \
         const struct CMUnitTest tests[] = {KM_EXPORTS_RESOLVE_TEST(export_list), __VA_ARGS__};    \
