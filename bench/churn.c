@@ -8,7 +8,10 @@
  *   mimalloc      mi_malloc/mi_free, when built with KM_BENCH_MIMALLOC
  * Each run's peak committed bytes come from HeapSummary where the allocator has one.
  *
- * usage: churn [pairs] [system_heap_pairs]
+ * usage: churn [pairs] [slow_pairs]
+ *   pairs       for kernel32_mem and mimalloc (default 2,000,000)
+ *   slow_pairs  for the system heap and msvcrt, which take microseconds a pair under Wine
+ *               (default 100,000)
  */
 #include <windows.h>
 
@@ -172,7 +175,7 @@ int main(int argc, char **argv)
     allocators[count] = heap_allocator("system_heap", GetModuleHandleA("kernel32.dll"));
     counts[count++] = system_pairs;
     allocators[count] = (allocator){.name = "msvcrt", .alloc = crt_alloc, .release = crt_release};
-    counts[count++] = pairs;
+    counts[count++] = system_pairs;
 #ifdef KM_BENCH_MIMALLOC
     allocators[count] = (allocator){.name = "mimalloc", .alloc = mi_alloc, .release = mi_release};
     counts[count++] = pairs;

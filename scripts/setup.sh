@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Debian 12 machine ready to build and test kernel32_mem, and changes nothing that is
-# already right: installs the missing Debian packages, then builds cmocka for both Windows
-# targets from Debian's own source package into build/deps/<triple>/.
+# already right: installs the missing Debian packages, then builds cmocka (for the tests) and
+# mimalloc (for the benchmarks) for both Windows targets from Debian's own source packages into
+# build/deps/<triple>/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,14 +49,15 @@ ensure_source_entry() {
     as_root apt-get update -q >&2
 }
 
-fetch_cmocka_source() {
-    local src
-    src=$(find "$deps/src" -maxdepth 1 -type d -name 'cmocka-*' 2>/dev/null | head -n 1)
+# Prints the directory of Debian's source package $1, fetching it the first time.
+fetch_source() {
+    local package=$1 src
+    src=$(find "$deps/src" -maxdepth 1 -type d -name "$package-*" 2>/dev/null | head -n 1)
     if [ -n "$src" ]; then echo "$src"; return 0; fi
     ensure_source_entry
     mkdir -p "$deps/src"
-    (cd "$deps/src" && apt-get source -q cmocka >&2)
-    find "$deps/src" -maxdepth 1 -type d -name 'cmocka-*' | head -n 1
+    (cd "$deps/src" && apt-get source -q "$package" >&2)
+    find "$deps/src" -maxdepth 1 -type d -name "$package-*" | head -n 1
 }
 
 build_cmocka_for() {
@@ -71,8 +73,25 @@ build_cmocka_for() {
     cmake --install "$deps/build/cmocka-$triple" >/dev/null
 }
 
+# mimalloc as one static object, no override: its src/static.c includes every source file, so
+# the C compiler alone builds it (its CMake project also wants a C++ cross compiler).
+build_mimalloc_for() {
+    local triple=$1 src=$2
+    local lib="$deps/$triple/lib/libmimalloc-static.a"
+    [ -f "$lib" ] && return 0
+    log "building mimalloc for $triple from $(basename "$src")"
+    mkdir -p "$deps/build/mimalloc-$triple" "$deps/$triple/lib" "$deps/$triple/include"
+    "$triple-gcc-win32" -O2 -w -DNDEBUG -DMI_DEBUG=0 -I"$src/include" -c "$src/src/static.c" \
+        -o "$deps/build/mimalloc-$triple/static.o"
+    "$triple-ar" rcs "$lib" "$deps/build/mimalloc-$triple/static.o"
+    cp "$src/include/mimalloc.h" "$deps/$triple/include/"
+}
+
 install_missing_packages
-cmocka_src=$(fetch_cmocka_source)
+cmocka_src=$(fetch_source cmocka)
 build_cmocka_for x86_64 x86_64-w64-mingw32 "$cmocka_src"
 build_cmocka_for i686 i686-w64-mingw32 "$cmocka_src"
+mimalloc_src=$(fetch_source mimalloc)
+build_mimalloc_for x86_64-w64-mingw32 "$mimalloc_src"
+build_mimalloc_for i686-w64-mingw32 "$mimalloc_src"
 log "ready"
