@@ -1,7 +1,9 @@
 /*
  * Walks through the exports kernel32_mem implements, through kernel32_mem.dll, and prints each
  * step: a reservation, a commit inside it, a query of every region, a decommit and a release,
- * then one refused request with the error Windows gives.
+ * then one refused request with the error Windows gives; and a heap: blocks of each kind (a small
+ * block from a run, a span of slots, a large block with its own reservation), one freed, then
+ * HeapWalk's view of it, with runs of free blocks folded into one line.
  */
 #include <windows.h>
 
@@ -39,6 +41,70 @@ static void print_provider(void)
                            (LPCWSTR)(void *)VirtualAlloc, &module))
         GetModuleFileNameW(module, path, MAX_PATH);
     printf("VirtualAlloc, VirtualFree and VirtualQuery come from %ls\n", path);
+}
+
+static const char *walk_kind(WORD flags)
+{
+    if (flags & PROCESS_HEAP_REGION)
+        return "region";
+    if (flags & PROCESS_HEAP_UNCOMMITTED_RANGE)
+        return "uncommitted";
+    return (flags & PROCESS_HEAP_ENTRY_BUSY) ? "busy" : "free";
+}
+
+static void print_walk(HANDLE heap)
+{
+    PROCESS_HEAP_ENTRY entry = {0};
+    const char *folded_kind = NULL;
+    DWORD folded_size = 0, folded_count = 0;
+    HeapLock(heap);
+    for (;;) {
+        BOOL more = HeapWalk(heap, &entry);
+        const char *kind = more ? walk_kind(entry.wFlags) : NULL;
+        if (folded_count && (!more || kind != folded_kind || entry.cbData != folded_size)) {
+            if (folded_count > 1)
+                printf("  ... %lu more %s entries of %lu bytes\n", (unsigned long)folded_count - 1,
+                       folded_kind, (unsigned long)folded_size);
+            folded_count = 0;
+        }
+        if (!more)
+            break;
+        if (folded_count++ == 0) {
+            printf("  %-11s %p %10lu bytes, overhead %3u, region %u", kind, entry.lpData,
+                   (unsigned long)entry.cbData, entry.cbOverhead, entry.iRegionIndex);
+            if (entry.wFlags & PROCESS_HEAP_REGION)
+                printf(" (committed %lu, uncommitted %lu)", (unsigned long)entry.Region.dwCommittedSize,
+                       (unsigned long)entry.Region.dwUnCommittedSize);
+            printf("\n");
+            folded_kind = kind;
+            folded_size = entry.cbData;
+        }
+    }
+    printf("  HeapWalk ends with error %lu (ERROR_NO_MORE_ITEMS)\n", GetLastError());
+    HeapUnlock(heap);
+}
+
+static int show_heap(void)
+{
+    HANDLE heap = HeapCreate(0, 0, 0);
+    printf("HeapCreate(0, 0, 0) = %p\n", heap);
+    if (!heap)
+        return 1;
+    void *small = HeapAlloc(heap, 0, 24);
+    void *freed = HeapAlloc(heap, 0, 24);
+    void *span = HeapAlloc(heap, 0, 100000);
+    void *large = HeapAlloc(heap, 0, 3 << 20);
+    printf("HeapAlloc 24 bytes = %p, 24 bytes = %p, 100000 bytes = %p, 3 MiB = %p\n", small,
+           freed, span, large);
+    printf("HeapFree(%p) = %s\n", freed, HeapFree(heap, 0, freed) ? "TRUE" : "FALSE");
+    SetLastError(0);
+    BOOL again = HeapFree(heap, 0, freed);
+    printf("HeapFree(%p) again = %s, error %lu\n", freed, again ? "TRUE" : "FALSE", GetLastError());
+    printf("HeapWalk:\n");
+    print_walk(heap);
+    BOOL destroyed = HeapDestroy(heap);
+    printf("HeapDestroy = %s\n", destroyed ? "TRUE" : "FALSE");
+    return destroyed ? 0 : 1;
 }
 
 int main(void)
@@ -81,5 +147,7 @@ int main(void)
     ok = VirtualFree(base, 0, MEM_RELEASE);
     printf("VirtualFree(base, 0, MEM_RELEASE) = %s\n", ok ? "TRUE" : "FALSE");
     print_region("after release", base);
-    return ok ? 0 : 1;
+    if (!ok)
+        return 1;
+    return show_heap();
 }
