@@ -254,19 +254,11 @@ static void free_locked(km_heap *heap, const km_block_ref *ref)
         km_run_free_locked(heap, ref);
 }
 
-static bool serialized(const km_heap *heap, unsigned flags)
-{
-    return !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
-}
-
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
 {
-    bool locking = serialized(heap, flags);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     void *block = alloc_locked(heap, size, status);
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     /* A large block's pages are fresh from the system and read as zero already. */
     if (block && (flags & KM_HEAP_ZERO) && !is_large_request(heap, size))
         memset(block, 0, size);
@@ -278,15 +270,12 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
     /* The block's header is read last but is the likeliest cache miss: start fetching it while
      * the heap's tables are searched. A prefetch of an address that is not mapped is ignored. */
     __builtin_prefetch((const char *)block - KM_HEADER_SIZE);
-    bool locking = serialized(heap, flags);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
     km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
     if (status == KM_OK)
         free_locked(heap, &ref);
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return status;
 }
 
@@ -338,26 +327,20 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
 
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status)
 {
-    bool locking = serialized(heap, flags);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     void *result = realloc_locked(heap, flags, (uintptr_t)block, size, status);
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return result;
 }
 
 km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t *size)
 {
-    bool locking = serialized(heap, flags);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
     km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
     if (status == KM_OK)
         *size = ref.requested;
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return status;
 }
 

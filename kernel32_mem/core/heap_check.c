@@ -114,9 +114,7 @@ static bool heap_is_consistent_locked(const km_heap *heap)
 
 bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
 {
-    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     bool valid;
     if (block) {
         km_block_ref ref;
@@ -124,16 +122,13 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
     } else {
         valid = heap_is_consistent_locked(heap);
     }
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return valid;
 }
 
 size_t km_heap_compact(km_heap *heap, unsigned flags)
 {
-    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     for (size_t i = 0; i < heap->segment_count; i++)
         km_segment_decommit_free(heap->segments[i]);
     size_t largest = 0;
@@ -142,20 +137,16 @@ size_t km_heap_compact(km_heap *heap, unsigned flags)
             largest = heap->partial[c]->block_size - KM_HEADER_SIZE;
             break;
         }
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return largest;
 }
 
 void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
 {
-    bool locking = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, flags);
     summary->allocated = heap->allocated_bytes;
     summary->committed = heap->committed_bytes;
     summary->reserved = heap->reserved_bytes;
     summary->max_reserve = heap->maximum ? heap->segments[0]->size : heap->reserved_bytes;
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
 }

@@ -161,6 +161,22 @@ static inline uintptr_t km_slot_address(const km_segment *segment, size_t slot)
     return segment->base + (slot << KM_SLOT_SHIFT);
 }
 
+/* Takes the heap's lock unless the heap or the call says KM_HEAP_NO_SERIALIZE; the result goes
+ * to km_heap_leave. */
+static inline bool km_heap_enter(km_heap *heap, unsigned flags)
+{
+    if ((flags | heap->flags) & KM_HEAP_NO_SERIALIZE)
+        return false;
+    km_lock_acquire(&heap->lock);
+    return true;
+}
+
+static inline void km_heap_leave(km_heap *heap, bool locked)
+{
+    if (locked)
+        km_lock_release(&heap->lock);
+}
+
 /* Where a pointer proved to be, once km_heap_find_block_locked accepted it. */
 typedef struct km_block_ref {
     km_segment *segment; /* NULL for a large block */

@@ -202,11 +202,8 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
 
 km_status km_heap_walk(km_heap *heap, km_walk_entry *entry)
 {
-    bool locking = !(heap->flags & KM_HEAP_NO_SERIALIZE);
-    if (locking)
-        km_lock_acquire(&heap->lock);
+    bool locked = km_heap_enter(heap, 0);
     km_status status = walk_next_locked(heap, entry);
-    if (locking)
-        km_lock_release(&heap->lock);
+    km_heap_leave(heap, locked);
     return status;
 }

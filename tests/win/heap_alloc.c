@@ -188,26 +188,27 @@ static void process_heap_allocates_and_frees(void **state)
     assert_true(HeapFree(heap, 0, block));
 }
 
-static void executable_heap_hands_out_executable_memory(void **state)
+/* The protection of the pages under a block of a heap created with create_flags. */
+static DWORD protection_of_a_block(DWORD create_flags)
 {
-    (void)state;
-    HANDLE heap = create_heap(HEAP_CREATE_ENABLE_EXECUTE, 0, 0);
+    HANDLE heap = create_heap(create_flags, 0, 0);
     void *block = alloc_block(heap, 0, 64);
     MEMORY_BASIC_INFORMATION info;
     assert_int_equal(VirtualQuery(block, &info, sizeof info), sizeof info);
-    assert_int_equal(info.Protect, PAGE_EXECUTE_READWRITE);
     destroy_heap(heap);
+    return info.Protect;
+}
+
+static void executable_heap_hands_out_executable_memory(void **state)
+{
+    (void)state;
+    assert_int_equal(protection_of_a_block(HEAP_CREATE_ENABLE_EXECUTE), PAGE_EXECUTE_READWRITE);
 }
 
 static void ordinary_heap_memory_is_not_executable(void **state)
 {
     (void)state;
-    HANDLE heap = create_heap(0, 0, 0);
-    void *block = alloc_block(heap, 0, 64);
-    MEMORY_BASIC_INFORMATION info;
-    assert_int_equal(VirtualQuery(block, &info, sizeof info), sizeof info);
-    assert_int_equal(info.Protect, PAGE_READWRITE);
-    destroy_heap(heap);
+    assert_int_equal(protection_of_a_block(0), PAGE_READWRITE);
 }
 
 static void many_blocks_of_mixed_sizes_survive_interleaved_frees(void **state)
