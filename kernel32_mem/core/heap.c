@@ -193,12 +193,13 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
     size_t offset = header - first_block;
     size_t index = 0;
     if (kind == KM_SLOT_RUN) {
-        /* The block's index comes from the slot array; the run record's two lines it needs
-         * (its counts, and the word of the free map) are fetched together. */
-        size_t block_size = segment->slots[slot].block_size;
-        index = offset / block_size;
+        /* The block's index comes from the slot array, so the run record's two lines it needs
+         * (its counts, and the word of the free map) are fetched together. A run spans at most
+         * 8 slots: 32-bit division suffices, and is the cheaper one. */
+        uint32_t block_size = segment->slots[slot].block_size;
+        index = (uint32_t)offset / block_size;
         __builtin_prefetch(&run->free_map[index / 64 % KM_RUN_MAP_WORDS]);
-        if (offset % block_size != 0 || index >= run->block_count)
+        if (offset != index * block_size || index >= run->block_count)
             return KM_INVALID_POINTER;
     } else if (offset != 0) {
         return KM_INVALID_POINTER;
