@@ -1,5 +1,6 @@
 /*
- * VirtualAlloc, VirtualFree and VirtualQuery: the exported layer over nt/nt_virtual.c.
+ * VirtualAlloc, VirtualFree and VirtualQuery, and their Ex forms that name a process: the exported
+ * layer over nt/nt_virtual.c.
  * Each export checks what kernel32 checks before it calls the kernel, makes one backend call,
  * and turns a failure into the thread's last error.
  */
@@ -26,7 +27,8 @@ static BOOL succeeded(NTSTATUS status)
     return FALSE;
 }
 
-LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+LPVOID WINAPI VirtualAllocEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
+                             DWORD protect)
 {
     void *base = address;
 
@@ -39,24 +41,49 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
         fail_with_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    if (!succeeded(km_nt_virtual_alloc(&base, &size, type, protect)))
+    if (!succeeded(km_nt_virtual_alloc(process, &base, &size, type, protect)))
         return NULL;
     return base;
 }
 
-BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+{
+    return VirtualAllocEx(KM_NT_SELF, address, size, type, protect);
+}
+
+/* The node is a placement preference; this layer has no NUMA placement to offer, so memory comes
+ * from wherever the kernel puts it, as Windows does when the node has no free pages. */
+LPVOID WINAPI VirtualAllocExNuma(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
+                                 DWORD protect, DWORD node)
+{
+    (void)node;
+    return VirtualAllocEx(process, address, size, type, protect);
+}
+
+BOOL WINAPI VirtualFreeEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type)
 {
     /* A release always frees the whole reservation, so a size would only be a caller's mistake. */
     if (!km_free_type_is_valid(type) || ((type & MEM_RELEASE) && size))
         return fail_with_error(ERROR_INVALID_PARAMETER);
-    return succeeded(km_nt_virtual_free(&address, &size, type));
+    return succeeded(km_nt_virtual_free(process, &address, &size, type));
+}
+
+BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+{
+    return VirtualFreeEx(KM_NT_SELF, address, size, type);
+}
+
+SIZE_T WINAPI VirtualQueryEx(HANDLE process, LPCVOID address, PMEMORY_BASIC_INFORMATION info,
+                             SIZE_T length)
+{
+    SIZE_T written = 0;
+
+    if (!succeeded(km_nt_virtual_query(process, address, info, length, &written)))
+        return 0;
+    return written;
 }
 
 SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE_T length)
 {
-    SIZE_T written = 0;
-
-    if (!succeeded(km_nt_virtual_query(address, info, length, &written)))
-        return 0;
-    return written;
+    return VirtualQueryEx(KM_NT_SELF, address, info, length);
 }

@@ -40,12 +40,18 @@ BOOL km_allocation_type_is_valid(DWORD type)
 BOOL km_private_protection_is_valid(DWORD protect)
 {
     const DWORD base = protect & KM_PROTECTION_BASE_MASK;
+    if (base == PAGE_WRITECOPY || base == PAGE_EXECUTE_WRITECOPY)
+        return FALSE;
+    return km_protection_is_valid(protect);
+}
+
+BOOL km_protection_is_valid(DWORD protect)
+{
+    const DWORD base = protect & KM_PROTECTION_BASE_MASK;
     const DWORD modifiers = protect & ~KM_PROTECTION_BASE_MASK;
     const DWORD cache_modifiers = PAGE_NOCACHE | PAGE_WRITECOMBINE;
 
     if (!has_exactly_one_bit(base))
-        return FALSE;
-    if (base == PAGE_WRITECOPY || base == PAGE_EXECUTE_WRITECOPY)
         return FALSE;
     if (modifiers & ~(PAGE_GUARD | cache_modifiers | PAGE_TARGETS_INVALID))
         return FALSE;

@@ -16,6 +16,10 @@ BOOL km_allocation_type_is_valid(DWORD type);
  * (private pages have nothing to copy), and only the compatible modifiers. */
 BOOL km_private_protection_is_valid(DWORD protect);
 
+/* flNewProtect of VirtualProtect: as for private memory, except that copy-on-write is allowed
+ * (mapped images and sections have pages to copy; the kernel refuses it elsewhere). */
+BOOL km_protection_is_valid(DWORD protect);
+
 /* dwFreeType of VirtualFree: MEM_DECOMMIT, or MEM_RELEASE with an optional placeholder modifier. */
 BOOL km_free_type_is_valid(DWORD type);
 

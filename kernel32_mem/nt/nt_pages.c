@@ -1,13 +1,14 @@
 #include "nt/nt_pages.h"
 
 #include "nt/nt_virtual.h"
+#include "nt/ntdll.h"
 
 static void *nt_reserve(km_pages *self, size_t size)
 {
     void *base = NULL;
     SIZE_T length = size;
     (void)self;
-    if (km_nt_virtual_alloc(&base, &length, MEM_RESERVE, PAGE_NOACCESS) != 0)
+    if (km_nt_virtual_alloc(KM_NT_CURRENT_PROCESS, &base, &length, MEM_RESERVE, PAGE_NOACCESS) != 0)
         return NULL;
     return base;
 }
@@ -16,7 +17,7 @@ static km_status nt_commit(km_pages *self, void *address, size_t size, bool exec
 {
     SIZE_T length = size;
     (void)self;
-    if (km_nt_virtual_alloc(&address, &length, MEM_COMMIT,
+    if (km_nt_virtual_alloc(KM_NT_CURRENT_PROCESS, &address, &length, MEM_COMMIT,
                             executable ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE) != 0)
         return KM_NO_MEMORY;
     return KM_OK;
@@ -26,7 +27,7 @@ static void nt_decommit(km_pages *self, void *address, size_t size)
 {
     SIZE_T length = size;
     (void)self;
-    km_nt_virtual_free(&address, &length, MEM_DECOMMIT);
+    km_nt_virtual_free(KM_NT_CURRENT_PROCESS, &address, &length, MEM_DECOMMIT);
 }
 
 static void nt_release(km_pages *self, void *address, size_t size)
@@ -34,7 +35,7 @@ static void nt_release(km_pages *self, void *address, size_t size)
     SIZE_T length = 0;
     (void)self;
     (void)size;
-    km_nt_virtual_free(&address, &length, MEM_RELEASE);
+    km_nt_virtual_free(KM_NT_CURRENT_PROCESS, &address, &length, MEM_RELEASE);
 }
 
 km_pages *km_nt_pages(void)

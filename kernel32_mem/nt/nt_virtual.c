@@ -2,21 +2,57 @@
 
 #include "nt/ntdll.h"
 
-NTSTATUS km_nt_virtual_alloc(void **base, SIZE_T *size, DWORD type, DWORD protect)
+/* NtLockVirtualMemory's map type for the working set (MAP_PROCESS in the DDK). */
+#define KM_NT_MAP_PROCESS 1
+
+NTSTATUS km_nt_virtual_alloc(HANDLE process, void **base, SIZE_T *size, DWORD type,
+                             DWORD protect)
 {
-    return NtAllocateVirtualMemory(KM_NT_CURRENT_PROCESS, base, 0, size, type, protect);
+    return NtAllocateVirtualMemory(process, base, 0, size, type, protect);
 }
 
-NTSTATUS km_nt_virtual_free(void **base, SIZE_T *size, DWORD type)
+NTSTATUS km_nt_virtual_free(HANDLE process, void **base, SIZE_T *size, DWORD type)
 {
-    return NtFreeVirtualMemory(KM_NT_CURRENT_PROCESS, base, size, type);
+    return NtFreeVirtualMemory(process, base, size, type);
 }
 
-NTSTATUS km_nt_virtual_query(const void *address, MEMORY_BASIC_INFORMATION *info,
+NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_INFORMATION *info,
                              SIZE_T info_length, SIZE_T *written)
 {
-    return NtQueryVirtualMemory(KM_NT_CURRENT_PROCESS, address, KM_NT_MEMORY_BASIC_INFORMATION,
-                                info, info_length, written);
+    return NtQueryVirtualMemory(process, address, KM_NT_MEMORY_BASIC_INFORMATION, info,
+                                info_length, written);
+}
+
+NTSTATUS km_nt_virtual_protect(HANDLE process, void **base, SIZE_T *size, DWORD protect,
+                               DWORD *old)
+{
+    ULONG old_protect = 0;
+    NTSTATUS status = NtProtectVirtualMemory(process, base, size, protect, &old_protect);
+    *old = old_protect;
+    return status;
+}
+
+NTSTATUS km_nt_virtual_lock(HANDLE process, void **base, SIZE_T *size, BOOL lock)
+{
+    return lock ? NtLockVirtualMemory(process, base, size, KM_NT_MAP_PROCESS)
+                : NtUnlockVirtualMemory(process, base, size, KM_NT_MAP_PROCESS);
+}
+
+NTSTATUS km_nt_get_write_watch(DWORD flags, void *base, SIZE_T size, void **addresses,
+                               ULONG_PTR *count, ULONG *granularity)
+{
+    return NtGetWriteWatch(KM_NT_CURRENT_PROCESS, flags, base, size, addresses, count,
+                           granularity);
+}
+
+NTSTATUS km_nt_reset_write_watch(void *base, SIZE_T size)
+{
+    return NtResetWriteWatch(KM_NT_CURRENT_PROCESS, base, size);
+}
+
+NTSTATUS km_nt_flush_instruction_cache(HANDLE process, const void *base, SIZE_T size)
+{
+    return NtFlushInstructionCache(process, base, size);
 }
 
 /* The kernel's page size and reservation granularity, read once; racing first callers store

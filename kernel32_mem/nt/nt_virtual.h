@@ -1,5 +1,6 @@
 /*
- * Virtual memory of the current process, straight over the Nt*VirtualMemory system calls.
+ * Virtual memory of a process (KM_NT_CURRENT_PROCESS for this one), straight over the
+ * Nt*VirtualMemory system calls.
  * These functions add no policy: the api layer validates arguments as kernel32 does, and
  * what remains (address-space conflicts, quota, the user-range limit) is the kernel's to decide.
  */
@@ -8,15 +9,33 @@
 
 #include "nt/nt_types.h"
 
+/* The pseudo-handle GetCurrentProcess returns, for the exports without a process parameter. */
+#define KM_NT_SELF ((HANDLE)(LONG_PTR)-1)
+
 /* Reserves and/or commits pages; *base and *size come back rounded as the kernel placed them. */
-NTSTATUS km_nt_virtual_alloc(void **base, SIZE_T *size, DWORD type, DWORD protect);
+NTSTATUS km_nt_virtual_alloc(HANDLE process, void **base, SIZE_T *size, DWORD type,
+                             DWORD protect);
 
 /* Decommits or releases pages; *base and *size come back as the range the kernel freed. */
-NTSTATUS km_nt_virtual_free(void **base, SIZE_T *size, DWORD type);
+NTSTATUS km_nt_virtual_free(HANDLE process, void **base, SIZE_T *size, DWORD type);
 
 /* Fills a MEMORY_BASIC_INFORMATION of info_length bytes for address; *written is its size. */
-NTSTATUS km_nt_virtual_query(const void *address, MEMORY_BASIC_INFORMATION *info,
+NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_INFORMATION *info,
                              SIZE_T info_length, SIZE_T *written);
+
+/* Changes the protection of committed pages; *old is the first page's former protection. */
+NTSTATUS km_nt_virtual_protect(HANDLE process, void **base, SIZE_T *size, DWORD protect,
+                               DWORD *old);
+
+/* Locks pages into the working set, or unlocks them. */
+NTSTATUS km_nt_virtual_lock(HANDLE process, void **base, SIZE_T *size, BOOL lock);
+
+/* The pages written since the last reset in a MEM_WRITE_WATCH region, and the reset itself. */
+NTSTATUS km_nt_get_write_watch(DWORD flags, void *base, SIZE_T size, void **addresses,
+                               ULONG_PTR *count, ULONG *granularity);
+NTSTATUS km_nt_reset_write_watch(void *base, SIZE_T size);
+
+NTSTATUS km_nt_flush_instruction_cache(HANDLE process, const void *base, SIZE_T size);
 
 /* The granularity of reservations (64 KiB on every Windows), read once from the kernel. */
 SIZE_T km_nt_allocation_granularity(void);

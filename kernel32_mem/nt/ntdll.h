@@ -41,6 +41,14 @@ NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size, UL
 NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, LPCVOID address,
                                     km_nt_memory_information_class info_class, PVOID info,
                                     SIZE_T info_length, PSIZE_T return_length);
+NTSTATUS NTAPI NtProtectVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size, ULONG protect,
+                                      PULONG old_protect);
+NTSTATUS NTAPI NtLockVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size, ULONG map_type);
+NTSTATUS NTAPI NtUnlockVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size, ULONG map_type);
+NTSTATUS NTAPI NtGetWriteWatch(HANDLE process, ULONG flags, PVOID base, SIZE_T size,
+                               PVOID *addresses, PULONG_PTR count, PULONG granularity);
+NTSTATUS NTAPI NtResetWriteWatch(HANDLE process, PVOID base, SIZE_T size);
+NTSTATUS NTAPI NtFlushInstructionCache(HANDLE process, LPCVOID base, SIZE_T size);
 NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
                                         ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
