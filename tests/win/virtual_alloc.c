@@ -10,11 +10,6 @@ static char *free_region_address(SIZE_T size)
     return base;
 }
 
-static void release(void *base)
-{
-    assert_true(VirtualFree(base, 0, MEM_RELEASE));
-}
-
 static void expect_alloc_fails(void *address, SIZE_T size, DWORD type, DWORD protect,
                                DWORD expected_error)
 {

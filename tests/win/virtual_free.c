@@ -1,15 +1,6 @@
 /* VirtualFree: decommitting and releasing, and what it refuses. */
 #include "virtual_test.h"
 
-static char *reserve_and_commit(SIZE_T reserved, SIZE_T committed)
-{
-    char *base = VirtualAlloc(NULL, reserved, MEM_RESERVE, PAGE_NOACCESS);
-    assert_non_null(base);
-    if (committed)
-        assert_ptr_equal(VirtualAlloc(base, committed, MEM_COMMIT, PAGE_READWRITE), base);
-    return base;
-}
-
 /* Freeing what is not allocated: Windows' kernel answers STATUS_MEMORY_NOT_ALLOCATED
  * (ERROR_INVALID_ADDRESS); Wine 8's ntdll answers STATUS_INVALID_PARAMETER, and kernel32_mem,
  * which passes the kernel's answer on, gives the same there. */
