@@ -18,7 +18,12 @@ typedef enum km_nt_memory_information_class {
 
 typedef enum km_nt_system_information_class {
     KM_NT_SYSTEM_BASIC_INFORMATION = 0,
+    KM_NT_SYSTEM_PERFORMANCE_INFORMATION = 2,
 } km_nt_system_information_class;
+
+typedef enum km_nt_process_information_class {
+    KM_NT_PROCESS_VM_COUNTERS = 3,
+} km_nt_process_information_class;
 
 /* SYSTEM_BASIC_INFORMATION, whose layout the DDK documents. */
 typedef struct km_nt_system_basic_information {
@@ -51,7 +56,22 @@ NTSTATUS NTAPI NtResetWriteWatch(HANDLE process, PVOID base, SIZE_T size);
 NTSTATUS NTAPI NtFlushInstructionCache(HANDLE process, LPCVOID base, SIZE_T size);
 NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
                                         ULONG info_length, PULONG return_length);
+NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_information_class info_class,
+                                         PVOID info, ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
+
+/* The base address of this process's main image, from its PEB (documented in the DDK's PEB as
+ * ImageBaseAddress, at the same offset on every version). */
+static inline void *km_nt_image_base(void)
+{
+    void *base;
+#if defined(__x86_64__)
+    __asm__("movq %%gs:0x60, %0\n\tmovq 0x10(%0), %0" : "=r"(base));
+#else
+    __asm__("movl %%fs:0x30, %0\n\tmovl 0x8(%0), %0" : "=r"(base));
+#endif
+    return base;
+}
 NTSTATUS NTAPI NtYieldExecution(void);
 NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);

@@ -1,0 +1,72 @@
+/*
+ * GlobalMemoryStatusEx, GlobalMemoryStatus and GetLargePageMinimum: the machine's memory as a
+ * process sees it.
+ */
+#include "api/win32.h"
+
+#include "nt/nt_error.h"
+#include "nt/nt_system.h"
+
+static DWORD memory_load(const km_nt_memory_totals *totals)
+{
+    if (!totals->total_physical)
+        return 0;
+    ULONGLONG used = totals->total_physical - totals->available_physical;
+    return (DWORD)(used / (totals->total_physical / 100 ? totals->total_physical / 100 : 1));
+}
+
+BOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX status)
+{
+    /* dwLength is how callers say which structure they pass; only one exists. */
+    if (status->dwLength != sizeof(*status)) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    km_nt_memory_totals totals;
+    NTSTATUS failure = km_nt_memory_totals_read(&totals);
+    if (failure) {
+        km_nt_set_last_status(failure);
+        return FALSE;
+    }
+    status->dwMemoryLoad = memory_load(&totals);
+    status->ullTotalPhys = totals.total_physical;
+    status->ullAvailPhys = totals.available_physical;
+    status->ullTotalPageFile = totals.commit_limit;
+    status->ullAvailPageFile = totals.commit_available;
+    status->ullTotalVirtual = totals.total_virtual;
+    status->ullAvailVirtual = totals.available_virtual;
+    status->ullAvailExtendedVirtual = 0;
+    return TRUE;
+}
+
+/* A 32-bit process sees at most 4 GB in each field, and at most 2 GB unless its image says it
+ * handles addresses above 2 GB, so that signed arithmetic in old programs keeps working. */
+static SIZE_T clamp_for_process(ULONGLONG value)
+{
+#ifdef _WIN64
+    return (SIZE_T)value;
+#else
+    ULONGLONG limit = km_nt_image_is_large_address_aware() ? 0xffffffffull : 0x7fffffffull;
+    return (SIZE_T)(value < limit ? value : limit);
+#endif
+}
+
+VOID WINAPI GlobalMemoryStatus(LPMEMORYSTATUS status)
+{
+    MEMORYSTATUSEX full = {.dwLength = sizeof(full)};
+    if (!GlobalMemoryStatusEx(&full))
+        full = (MEMORYSTATUSEX){.dwLength = sizeof(full)};
+    status->dwLength = sizeof(*status);
+    status->dwMemoryLoad = full.dwMemoryLoad;
+    status->dwTotalPhys = clamp_for_process(full.ullTotalPhys);
+    status->dwAvailPhys = clamp_for_process(full.ullAvailPhys);
+    status->dwTotalPageFile = clamp_for_process(full.ullTotalPageFile);
+    status->dwAvailPageFile = clamp_for_process(full.ullAvailPageFile);
+    status->dwTotalVirtual = clamp_for_process(full.ullTotalVirtual);
+    status->dwAvailVirtual = clamp_for_process(full.ullAvailVirtual);
+}
+
+SIZE_T WINAPI GetLargePageMinimum(void)
+{
+    return km_nt_large_page_minimum();
+}

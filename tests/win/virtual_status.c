@@ -1,0 +1,152 @@
+/* GlobalMemoryStatusEx, GlobalMemoryStatus and GetLargePageMinimum. */
+#include "virtual_test.h"
+
+static MEMORYSTATUSEX status_ex(void)
+{
+    MEMORYSTATUSEX status = {.dwLength = sizeof status};
+    km_reset_last_error();
+    assert_true(GlobalMemoryStatusEx(&status));
+    assert_last_error(KM_SENTINEL_ERROR);
+    return status;
+}
+
+/* The same figures from the system's kernel32, whichever side this program tests. */
+static MEMORYSTATUSEX system_status_ex(void)
+{
+    BOOL(WINAPI * system_call)(LPMEMORYSTATUSEX) = (BOOL(WINAPI *)(LPMEMORYSTATUSEX))(void *)
+        GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "GlobalMemoryStatusEx");
+    assert_non_null(system_call);
+    MEMORYSTATUSEX status = {.dwLength = sizeof status};
+    assert_true(system_call(&status));
+    return status;
+}
+
+static void status_ex_fills_every_field_consistently(void **state)
+{
+    (void)state;
+    MEMORYSTATUSEX status = status_ex();
+    assert_true(status.dwMemoryLoad <= 100);
+    assert_true(status.ullTotalPhys > 0);
+    assert_true(status.ullAvailPhys <= status.ullTotalPhys);
+    assert_true(status.ullTotalPageFile > 0);
+    assert_true(status.ullAvailPageFile <= status.ullTotalPageFile);
+    assert_true(status.ullAvailVirtual > 0);
+    assert_true(status.ullAvailVirtual <= status.ullTotalVirtual);
+    assert_int_equal(status.ullAvailExtendedVirtual, 0);
+}
+
+static void status_ex_totals_match_the_systems(void **state)
+{
+    (void)state;
+    MEMORYSTATUSEX ours = status_ex(), system = system_status_ex();
+    assert_int_equal(ours.ullTotalPhys, system.ullTotalPhys);
+    assert_int_equal(ours.ullTotalPageFile, system.ullTotalPageFile);
+    assert_int_equal(ours.ullTotalVirtual, system.ullTotalVirtual);
+}
+
+static void status_ex_total_virtual_is_the_user_address_range(void **state)
+{
+    (void)state;
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    MEMORYSTATUSEX status = status_ex();
+    assert_int_equal(status.ullTotalVirtual, (ULONG_PTR)info.lpMaximumApplicationAddress -
+                                                 (ULONG_PTR)info.lpMinimumApplicationAddress + 1);
+}
+
+/* Wine's ntdll counts a process's virtual size without its reservations (Wine reserves the
+ * address space up front), so under Wine the figure does not move, on either side. */
+static void status_ex_available_virtual_shrinks_by_a_reservation(void **state)
+{
+    (void)state;
+    if (km_running_under_wine())
+        skip();
+    const SIZE_T size = 256 << 20;
+    MEMORYSTATUSEX before = status_ex();
+    void *base = VirtualAlloc(NULL, size, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(base);
+    MEMORYSTATUSEX during = status_ex();
+    release(base);
+    assert_true(during.ullAvailVirtual + size / 2 <= before.ullAvailVirtual);
+}
+
+static void status_ex_with_a_wrong_length_fails_with_invalid_parameter(void **state)
+{
+    (void)state;
+    static const DWORD lengths[] = {0, sizeof(MEMORYSTATUSEX) - 1, sizeof(MEMORYSTATUSEX) + 1};
+    for (size_t i = 0; i < KM_ARRAY_SIZE(lengths); i++) {
+        MEMORYSTATUSEX status = {.dwLength = lengths[i]};
+        km_reset_last_error();
+        assert_false(GlobalMemoryStatusEx(&status));
+        assert_last_error(ERROR_INVALID_PARAMETER);
+    }
+}
+
+static void status_sets_its_length_and_agrees_with_status_ex(void **state)
+{
+    (void)state;
+    MEMORYSTATUS status;
+    memset(&status, 0xcc, sizeof status);
+    status.dwLength = 0;
+    GlobalMemoryStatus(&status);
+    MEMORYSTATUSEX full = status_ex();
+    assert_int_equal(status.dwLength, sizeof status);
+    assert_true(status.dwMemoryLoad <= 100);
+    assert_true(status.dwAvailPhys <= status.dwTotalPhys);
+    assert_true(status.dwAvailPageFile <= status.dwTotalPageFile);
+    assert_true(status.dwAvailVirtual <= status.dwTotalVirtual);
+    if (sizeof(SIZE_T) == 8) {
+        assert_int_equal(status.dwTotalPhys, full.ullTotalPhys);
+        assert_int_equal(status.dwTotalVirtual, full.ullTotalVirtual);
+    } else {
+        assert_true(status.dwTotalPhys <= full.ullTotalPhys);
+    }
+}
+
+static void large_page_minimum_is_a_power_of_two_or_zero(void **state)
+{
+    (void)state;
+    SIZE_T minimum = GetLargePageMinimum();
+    assert_int_equal(minimum & (minimum - 1), 0);
+    assert_true(minimum == 0 || minimum >= page_size());
+}
+
+static void large_pages_without_the_privilege_fail_cleanly(void **state)
+{
+    (void)state;
+    SIZE_T minimum = GetLargePageMinimum();
+    if (!minimum)
+        skip();
+    km_reset_last_error();
+    void *base = VirtualAlloc(NULL, minimum, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
+                              PAGE_READWRITE);
+    if (base) {
+        /* Granted: the process holds SeLockMemoryPrivilege (or Wine does not check it). */
+        release(base);
+        return;
+    }
+    assert_int_not_equal(GetLastError(), KM_SENTINEL_ERROR);
+}
+
+int main(void)
+{
+    const km_export exports[] = KM_VIRTUAL_EXPORTS;
+    const km_export status_exports[] = {KM_EXPORT(GlobalMemoryStatusEx),
+                                        KM_EXPORT(GlobalMemoryStatus),
+                                        KM_EXPORT(GetLargePageMinimum)};
+    const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
+    const km_export_list status_list = {status_exports, KM_ARRAY_SIZE(status_exports)};
+    const struct CMUnitTest tests[] = {
+        KM_EXPORTS_RESOLVE_TEST(export_list),
+        KM_EXPORTS_RESOLVE_TEST(status_list),
+        cmocka_unit_test(status_ex_fills_every_field_consistently),
+        cmocka_unit_test(status_ex_totals_match_the_systems),
+        cmocka_unit_test(status_ex_total_virtual_is_the_user_address_range),
+        cmocka_unit_test(status_ex_available_virtual_shrinks_by_a_reservation),
+        cmocka_unit_test(status_ex_with_a_wrong_length_fails_with_invalid_parameter),
+        cmocka_unit_test(status_sets_its_length_and_agrees_with_status_ex),
+        cmocka_unit_test(large_page_minimum_is_a_power_of_two_or_zero),
+        cmocka_unit_test(large_pages_without_the_privilege_fail_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
