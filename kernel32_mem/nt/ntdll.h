@@ -76,6 +76,7 @@ NTSTATUS NTAPI NtYieldExecution(void);
 NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);
 void NTAPI RtlRaiseException(PEXCEPTION_RECORD record);
+PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG first, PVECTORED_EXCEPTION_HANDLER handler);
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS status);
 void NTAPI RtlSetLastWin32Error(DWORD error);
 

@@ -1,0 +1,23 @@
+/*
+ * Touching memory that may not be there, for the IsBad*Ptr exports: a probe reads (or reads and
+ * writes back) one byte and reports whether that faulted, instead of letting the fault end the
+ * caller.
+ *
+ * The probes are a few instructions of assembly, so their faulting instructions have known
+ * addresses. A vectored exception handler, added the first time a probe runs, recognizes an
+ * access violation or guard-page violation at exactly those addresses and resumes at a landing
+ * that returns "faulted"; every other exception passes it by untouched. A guard page's
+ * guard is consumed by the touch, as on Windows.
+ */
+#ifndef KM_NT_PROBE_H
+#define KM_NT_PROBE_H
+
+#include <stdbool.h>
+
+/* True when the byte at address could be read. */
+bool km_nt_probe_read(const volatile void *address);
+
+/* True when the byte at address could be read and written back unchanged. */
+bool km_nt_probe_write(volatile void *address);
+
+#endif
