@@ -279,6 +279,28 @@ static void reset_keeps_committed_pages_and_their_protection(void **state)
     release(block);
 }
 
+/* Undo succeeds only if the kernel kept every page; then the data is intact. If it fails, some
+ * pages read as zero now, and the last error says so. */
+static void reset_undo_keeps_the_data_or_says_it_is_gone(void **state)
+{
+    (void)state;
+    char *block = VirtualAlloc(NULL, page_size(), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(block);
+    memset(block, 0x6b, page_size());
+    assert_ptr_equal(VirtualAlloc(block, page_size(), MEM_RESET, PAGE_NOACCESS), block);
+    km_reset_last_error();
+    char *undone = VirtualAlloc(block, page_size(), MEM_RESET_UNDO, PAGE_NOACCESS);
+    if (undone) {
+        assert_ptr_equal(undone, block);
+        assert_int_equal(block[0], 0x6b);
+        assert_int_equal(block[page_size() - 1], 0x6b);
+    } else {
+        assert_int_not_equal(GetLastError(), KM_SENTINEL_ERROR);
+    }
+    assert_int_equal(query(block).Protect, PAGE_READWRITE);
+    release(block);
+}
+
 static void top_down_allocates_above_a_bottom_up_allocation(void **state)
 {
     (void)state;
@@ -346,6 +368,7 @@ int main(void)
         cmocka_unit_test(write_watch_without_reserve_is_refused),
         cmocka_unit_test(reset_takes_no_other_allocation_flag),
         cmocka_unit_test(reset_keeps_committed_pages_and_their_protection),
+        cmocka_unit_test(reset_undo_keeps_the_data_or_says_it_is_gone),
         cmocka_unit_test(top_down_allocates_above_a_bottom_up_allocation),
         cmocka_unit_test(address_in_the_first_64k_is_refused),
         cmocka_unit_test(sizes_beyond_the_user_address_space_fail_with_invalid_parameter),

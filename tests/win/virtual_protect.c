@@ -108,6 +108,27 @@ static void protect_with_guard_makes_a_guard_page(void **state)
     release(base);
 }
 
+static void *touch_first_byte(HANDLE unused, SIZE_T address)
+{
+    (void)unused;
+    *(volatile char *)address = 1;
+    return NULL;
+}
+
+static void first_touch_of_a_guard_page_raises_and_clears_the_guard(void **state)
+{
+    (void)state;
+    char *base = reserve_and_commit(GRANULARITY, page_size());
+    DWORD old = 0;
+    assert_true(VirtualProtect(base, page_size(), PAGE_READWRITE | PAGE_GUARD, &old));
+    assert_int_equal(km_exception_raised_by(touch_first_byte, NULL, (SIZE_T)base),
+                     STATUS_GUARD_PAGE_VIOLATION);
+    assert_int_equal(protection_at(base), PAGE_READWRITE);
+    assert_int_equal(km_exception_raised_by(touch_first_byte, NULL, (SIZE_T)base), 0);
+    assert_int_equal(base[0], 1);
+    release(base);
+}
+
 static void protect_of_zero_bytes_changes_the_page_containing_the_address(void **state)
 {
     (void)state;
@@ -184,6 +205,7 @@ int main(void)
         cmocka_unit_test(protect_of_reserved_pages_fails_with_invalid_address),
         cmocka_unit_test(protect_past_the_reservation_fails_and_changes_nothing),
         cmocka_unit_test(protect_with_guard_makes_a_guard_page),
+        cmocka_unit_test(first_touch_of_a_guard_page_raises_and_clears_the_guard),
         cmocka_unit_test(protect_of_zero_bytes_changes_the_page_containing_the_address),
         cmocka_unit_test(protect_ex_works_on_the_current_process),
         cmocka_unit_test(protect_ex_with_a_null_process_fails_with_invalid_handle),
