@@ -7,10 +7,14 @@
 #define KM_API_HEAP_HANDLES_H
 
 #include "api/win32.h"
+#include "core/handle_table.h"
 #include "core/heap.h"
 #include "core/heap_registry.h"
 
 km_heap_registry *km_heaps(void);
+
+/* The table of moveable-memory handles (GlobalAlloc/LocalAlloc with GMEM_MOVEABLE). */
+km_handle_table *km_moveable_handles(void);
 km_heap *km_process_heap(void);
 
 /* The live heap a handle names, or NULL. */

@@ -1,0 +1,396 @@
+/*
+ * GlobalAlloc and LocalAlloc and their families: Win16's memory API as Win32 keeps it. Global
+ * and Local are one implementation (on Win32 they differ only in a few answers, noted below);
+ * their memory lives in the process heap.
+ *
+ * A fixed block is a process-heap block, and its handle is its address, so HeapFree and
+ * GlobalFree each free what the other allocated. A moveable block's handle comes from the handle
+ * table (core/handle_table.h), whose entry holds the lock count, the flags and the data pointer;
+ * the data sits KM_MOVEABLE_PREFIX bytes into a process-heap block whose first word holds the
+ * handle, so GlobalHandle can go from data back to handle. A moveable block of size 0 is
+ * "discarded": its entry has no data, and locking it fails with ERROR_DISCARDED.
+ */
+#include "api/win32.h"
+
+#include "api/heap_handles.h"
+#include "core/handle_table.h"
+#include "nt/nt_error.h"
+
+/* Keeps the data as aligned as a heap block's. */
+#define KM_MOVEABLE_PREFIX (2 * sizeof(void *))
+
+/* The entry flags this file keeps (KM_HANDLE_IN_USE is the table's). */
+#define KM_MOVEABLE_DISCARDABLE 0x0001u
+#define KM_MOVEABLE_DDESHARE 0x0002u
+
+#define KM_LOCK_COUNT_MAX 0xff
+
+typedef enum memory_kind { MEMORY_INVALID, MEMORY_FIXED, MEMORY_MOVEABLE } memory_kind;
+
+static km_handle_table *handles(void)
+{
+    return km_moveable_handles();
+}
+
+static HANDLE process_heap(void)
+{
+    return (HANDLE)km_process_heap();
+}
+
+static BOOL is_fixed_block(const void *memory)
+{
+    size_t size;
+    return memory && km_heap_size(km_process_heap(), 0, memory, &size) == KM_OK;
+}
+
+/* What memory is; for a moveable handle, *entry is its entry. The caller holds the table lock. */
+static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
+{
+    if (km_handle_has_handle_bits(memory)) {
+        *entry = km_handle_lookup_locked(handles(), memory);
+        return *entry ? MEMORY_MOVEABLE : MEMORY_INVALID;
+    }
+    return is_fixed_block(memory) ? MEMORY_FIXED : MEMORY_INVALID;
+}
+
+static void *block_of(const km_handle_entry *entry)
+{
+    return entry->data ? (char *)entry->data - KM_MOVEABLE_PREFIX : NULL;
+}
+
+static void set_data(km_handle_entry *entry, void *block)
+{
+    *(void **)block = km_handle_of(entry);
+    entry->data = (char *)block + KM_MOVEABLE_PREFIX;
+}
+
+static DWORD heap_flags_of(UINT flags)
+{
+    return (flags & GMEM_ZEROINIT) ? HEAP_ZERO_MEMORY : 0;
+}
+
+static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
+{
+    void *block = NULL;
+    if (size) {
+        if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
+            km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+            return NULL;
+        }
+        block = HeapAlloc(process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
+        if (!block)
+            return NULL;
+    }
+    uint16_t entry_flags = (uint16_t)(((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
+                                      ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
+    km_handle_table *table = handles();
+    km_handle_table_lock(table);
+    km_handle_entry *entry = km_handle_alloc_locked(table, NULL, entry_flags);
+    if (entry && block)
+        set_data(entry, block);
+    km_handle_table_unlock(table);
+    if (!entry) {
+        if (block)
+            HeapFree(process_heap(), 0, block);
+        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    return km_handle_of(entry);
+}
+
+HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T size)
+{
+    if (flags & GMEM_MOVEABLE)
+        return alloc_moveable(flags, size);
+    return HeapAlloc(process_heap(), heap_flags_of(flags), size);
+}
+
+HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
+{
+    if (!memory)
+        return NULL;
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : NULL;
+    if (kind == MEMORY_MOVEABLE)
+        km_handle_free_locked(table, entry);
+    km_handle_table_unlock(table);
+    /* Windows frees a moveable block even while it is locked. */
+    if ((kind == MEMORY_MOVEABLE && (!block || HeapFree(process_heap(), 0, block))) ||
+        (kind == MEMORY_FIXED && HeapFree(process_heap(), 0, memory)))
+        return NULL;
+    km_nt_set_last_error(ERROR_INVALID_HANDLE);
+    return memory;
+}
+
+LPVOID WINAPI GlobalLock(HGLOBAL memory)
+{
+    if (!memory)
+        return NULL;
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    void *data = NULL;
+    DWORD error = ERROR_INVALID_HANDLE;
+    if (kind == MEMORY_FIXED) {
+        data = memory;
+    } else if (kind == MEMORY_MOVEABLE && !entry->data) {
+        error = ERROR_DISCARDED;
+    } else if (kind == MEMORY_MOVEABLE) {
+        /* The count saturates: a block locked 255 times stays locked until unlocked. */
+        if (entry->lock_count < KM_LOCK_COUNT_MAX)
+            entry->lock_count++;
+        data = entry->data;
+    }
+    km_handle_table_unlock(table);
+    if (!data)
+        km_nt_set_last_error(error);
+    return data;
+}
+
+/* GlobalUnlock and LocalUnlock, which differ on a fixed block: Global succeeds, Local fails
+ * with ERROR_NOT_LOCKED (a fixed block is never locked). Unlocking to zero answers FALSE with
+ * NO_ERROR, which callers use to tell "now unlocked" from failure. */
+static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
+{
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    BOOL result = FALSE;
+    DWORD error = ERROR_INVALID_HANDLE;
+    if (kind == MEMORY_FIXED) {
+        result = fixed_result;
+        error = ERROR_NOT_LOCKED;
+    } else if (kind == MEMORY_MOVEABLE && entry->lock_count == 0) {
+        error = ERROR_NOT_LOCKED;
+    } else if (kind == MEMORY_MOVEABLE) {
+        result = --entry->lock_count != 0;
+        error = NO_ERROR;
+    }
+    km_handle_table_unlock(table);
+    if (!result)
+        km_nt_set_last_error(error);
+    return result;
+}
+
+BOOL WINAPI GlobalUnlock(HGLOBAL memory)
+{
+    return unlock(memory, TRUE);
+}
+
+BOOL WINAPI LocalUnlock(HLOCAL memory)
+{
+    return unlock(memory, FALSE);
+}
+
+SIZE_T WINAPI GlobalSize(HGLOBAL memory)
+{
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : (void *)memory;
+    km_handle_table_unlock(table);
+    if (kind == MEMORY_INVALID) {
+        km_nt_set_last_error(ERROR_INVALID_HANDLE);
+        return 0;
+    }
+    if (!block)
+        return 0;
+    SIZE_T size = HeapSize(process_heap(), 0, block);
+    if (size == (SIZE_T)-1)
+        return 0;
+    return kind == MEMORY_MOVEABLE ? size - KM_MOVEABLE_PREFIX : size;
+}
+
+/* The flags word of GlobalFlags and LocalFlags, which report discardable memory differently. */
+static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
+{
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    UINT flags = 0;
+    if (kind == MEMORY_MOVEABLE) {
+        flags = entry->lock_count;
+        if (entry->flags & KM_MOVEABLE_DISCARDABLE)
+            flags |= discardable_bit;
+        if (entry->flags & KM_MOVEABLE_DDESHARE)
+            flags |= GMEM_DDESHARE;
+        if (!entry->data)
+            flags |= GMEM_DISCARDED;
+    }
+    km_handle_table_unlock(table);
+    if (kind == MEMORY_INVALID) {
+        km_nt_set_last_error(ERROR_INVALID_HANDLE);
+        return GMEM_INVALID_HANDLE;
+    }
+    return flags;
+}
+
+UINT WINAPI GlobalFlags(HGLOBAL memory)
+{
+    return flags_of(memory, GMEM_DISCARDABLE);
+}
+
+UINT WINAPI LocalFlags(HLOCAL memory)
+{
+    return flags_of(memory, LMEM_DISCARDABLE);
+}
+
+HGLOBAL WINAPI GlobalHandle(LPCVOID data)
+{
+    if (!data) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    /* Moveable data: its heap block starts KM_MOVEABLE_PREFIX bytes before it, with the handle
+     * in its first word; the handle's entry must point back at exactly this data. */
+    HGLOBAL handle = NULL;
+    const char *block = (const char *)data - KM_MOVEABLE_PREFIX;
+    km_handle_table *table = handles();
+    km_handle_table_lock(table);
+    if ((uintptr_t)data > KM_MOVEABLE_PREFIX && is_fixed_block(block)) {
+        km_handle_entry *entry = km_handle_lookup_locked(table, *(void *const *)block);
+        if (entry && entry->data == data)
+            handle = km_handle_of(entry);
+    }
+    km_handle_table_unlock(table);
+    if (!handle && !km_handle_has_handle_bits(data) && is_fixed_block(data))
+        handle = (HGLOBAL)data;
+    if (!handle)
+        km_nt_set_last_error(ERROR_INVALID_HANDLE);
+    return handle;
+}
+
+/* A moveable block's new size: 0 discards it (unless it is locked), otherwise its data is
+ * reallocated, or allocated again if it was discarded. A locked block moves only when the
+ * caller allows it with GMEM_MOVEABLE. */
+static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
+{
+    void *block = block_of(entry);
+    if (!size) {
+        if (entry->lock_count)
+            return NULL;
+        if (block)
+            HeapFree(process_heap(), 0, block);
+        entry->data = NULL;
+        return km_handle_of(entry);
+    }
+    if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
+        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    DWORD heap_flags = heap_flags_of(flags);
+    if (entry->lock_count && !(flags & GMEM_MOVEABLE))
+        heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
+    void *moved = block ? HeapReAlloc(process_heap(), heap_flags, block, size + KM_MOVEABLE_PREFIX)
+                        : HeapAlloc(process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
+    if (!moved)
+        return NULL;
+    set_data(entry, moved);
+    return km_handle_of(entry);
+}
+
+HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
+{
+    km_handle_table *table = handles();
+    km_handle_entry *entry;
+    km_handle_table_lock(table);
+    memory_kind kind = kind_of_locked(memory, &entry);
+    HGLOBAL result = NULL;
+    if (kind == MEMORY_MOVEABLE && (flags & GMEM_MODIFY)) {
+        /* Only the discardable attribute can be given this way, never taken. */
+        if (flags & GMEM_DISCARDABLE)
+            entry->flags |= KM_MOVEABLE_DISCARDABLE;
+        result = memory;
+    } else if (kind == MEMORY_MOVEABLE) {
+        result = realloc_moveable(entry, size, flags);
+    } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY)) {
+        result = memory;
+    } else if (kind == MEMORY_FIXED) {
+        /* A fixed block keeps its address unless the caller allows it to move. */
+        DWORD heap_flags = heap_flags_of(flags);
+        if (!(flags & GMEM_MOVEABLE))
+            heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
+        result = HeapReAlloc(process_heap(), heap_flags, memory, size);
+    } else {
+        km_nt_set_last_error(ERROR_INVALID_HANDLE);
+    }
+    km_handle_table_unlock(table);
+    return result;
+}
+
+SIZE_T WINAPI GlobalCompact(DWORD minimum_free)
+{
+    (void)minimum_free;
+    return HeapCompact(process_heap(), 0);
+}
+
+VOID WINAPI GlobalFix(HGLOBAL memory)
+{
+    GlobalLock(memory);
+}
+
+VOID WINAPI GlobalUnfix(HGLOBAL memory)
+{
+    GlobalUnlock(memory);
+}
+
+LPVOID WINAPI GlobalWire(HGLOBAL memory)
+{
+    return GlobalLock(memory);
+}
+
+BOOL WINAPI GlobalUnWire(HGLOBAL memory)
+{
+    return GlobalUnlock(memory);
+}
+
+/* The Local family: the same memory and the same handles (LMEM_* values equal GMEM_* ones where
+ * both exist); only LocalUnlock and LocalFlags answer differently, above. */
+HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T size)
+{
+    return GlobalAlloc(flags, size);
+}
+
+HLOCAL WINAPI LocalFree(HLOCAL memory)
+{
+    return GlobalFree(memory);
+}
+
+LPVOID WINAPI LocalLock(HLOCAL memory)
+{
+    return GlobalLock(memory);
+}
+
+SIZE_T WINAPI LocalSize(HLOCAL memory)
+{
+    return GlobalSize(memory);
+}
+
+HLOCAL WINAPI LocalHandle(LPCVOID data)
+{
+    return GlobalHandle(data);
+}
+
+HLOCAL WINAPI LocalReAlloc(HLOCAL memory, SIZE_T size, UINT flags)
+{
+    return GlobalReAlloc(memory, size, flags);
+}
+
+SIZE_T WINAPI LocalCompact(UINT minimum_free)
+{
+    return GlobalCompact(minimum_free);
+}
+
+SIZE_T WINAPI LocalShrink(HLOCAL memory, UINT new_size)
+{
+    (void)memory;
+    (void)new_size;
+    return HeapCompact(process_heap(), 0);
+}

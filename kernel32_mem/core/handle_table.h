@@ -1,0 +1,81 @@
+/*
+ * The handle table behind moveable memory (GlobalAlloc/LocalAlloc with GMEM_MOVEABLE).
+ *
+ * A moveable block is known to its owner by a handle that stays the same while the block's data
+ * moves. The table is one reservation of KM_HANDLE_TABLE_CAPACITY entries, committed a page at a
+ * time as it fills. Each entry is two pointer-sized words:
+ *
+ *     word 0: flags (16 bits: in use, and the caller's own bits), lock count (8 bits)
+ *     word 1: the block's data pointer           <- the handle points here
+ *
+ * so a handle is the address of its entry's data pointer, as on Windows, where old programs read
+ * the data pointer straight through the handle. Entries are two words wide and the table is
+ * aligned, so a handle is always one word past a two-word boundary, which no heap block (aligned
+ * to two words) can be: a handle and a fixed block's pointer are told apart by their low bits.
+ *
+ * Free entries form a list threaded through their data words; an entry is given out again only
+ * after every never-used entry has been, so a freed handle stays invalid for as long as possible.
+ * A lookup checks that a handle lies in the table, has the right low bits, and names an entry in
+ * use, before reading anything the handle points to. All changes take the table's lock.
+ */
+#ifndef KM_CORE_HANDLE_TABLE_H
+#define KM_CORE_HANDLE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lock.h"
+#include "core/pages.h"
+
+#define KM_HANDLE_TABLE_CAPACITY 65536
+
+typedef struct km_handle_entry {
+    uint16_t flags;
+    uint8_t lock_count;
+    uint8_t unused[sizeof(void *) - 3];
+    void *data;
+} km_handle_entry;
+
+_Static_assert(sizeof(km_handle_entry) == 2 * sizeof(void *), "an entry is two words");
+
+/* The entry flag that marks an entry given out; the caller's flags must not use it. */
+#define KM_HANDLE_IN_USE 0x8000u
+
+typedef struct km_handle_table {
+    km_lock lock;
+    km_pages *pages;
+    km_handle_entry *entries; /* the reservation */
+    size_t committed;         /* entries committed from the start */
+    size_t used;              /* entries ever given out, from the start */
+    km_handle_entry *free_list;
+} km_handle_table;
+
+/* Prepares an empty table; nothing is reserved until the first allocation. */
+void km_handle_table_init(km_handle_table *table, km_pages *pages, const km_threads *threads);
+
+/* Gives out an entry holding data and flags (flags without KM_HANDLE_IN_USE); NULL when the
+ * table is full or its next page cannot be committed. The caller holds the table's lock. */
+km_handle_entry *km_handle_alloc_locked(km_handle_table *table, void *data, uint16_t flags);
+
+/* Returns an entry to the table; its handle is invalid from now on. Caller holds the lock. */
+void km_handle_free_locked(km_handle_table *table, km_handle_entry *entry);
+
+/* The entry a handle names, or NULL for anything else; reads nothing outside the table. */
+km_handle_entry *km_handle_lookup_locked(km_handle_table *table, const void *handle);
+
+/* True when value has a handle's low bits (one word past a two-word boundary). */
+static inline bool km_handle_has_handle_bits(const void *value)
+{
+    return ((uintptr_t)value & (2 * sizeof(void *) - 1)) == sizeof(void *);
+}
+
+static inline void *km_handle_of(km_handle_entry *entry)
+{
+    return &entry->data;
+}
+
+void km_handle_table_lock(km_handle_table *table);
+void km_handle_table_unlock(km_handle_table *table);
+
+#endif
