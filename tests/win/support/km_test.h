@@ -29,8 +29,13 @@ typedef struct km_export {
     const void *address;
 } km_export;
 
+/* Returns its argument. Defined in another file, so that an export list is always built by
+ * running code: an initializer GCC can fold would take the address of the program's own import
+ * thunk instead of what the loader put in the import table. */
+const void *km_export_address(const void *address);
+
 /* An export as this program's import table resolved it. */
-#define KM_EXPORT(function) {#function, (const void *)(function)}
+#define KM_EXPORT(function) {#function, km_export_address((const void *)(function))}
 
 typedef struct km_export_list {
     const km_export *exports;
