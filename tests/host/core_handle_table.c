@@ -1,0 +1,98 @@
+/* The moveable-memory handle table on the host: handles' shape, lookups that refuse anything
+ * else, exhaustion, and the reuse order of freed entries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "core/handle_table.h"
+#include "host_pages.h"
+#include "host_threads.h"
+
+static void handles_point_at_their_data_and_have_handle_bits(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    int payload;
+    km_handle_entry *entry = km_handle_alloc_locked(&table, &payload, 3);
+    assert_non_null(entry);
+    void *handle = km_handle_of(entry);
+    assert_true(km_handle_has_handle_bits(handle));
+    assert_ptr_equal(*(void **)handle, &payload);
+    assert_ptr_equal(km_handle_lookup_locked(&table, handle), entry);
+    assert_int_equal(entry->flags, 3 | KM_HANDLE_IN_USE);
+    pages.pages.release(&pages.pages, table.entries, KM_HANDLE_TABLE_CAPACITY * sizeof *entry);
+}
+
+static void lookups_refuse_anything_but_live_handles(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    assert_null(km_handle_lookup_locked(&table, (void *)(uintptr_t)0x1008));
+    km_handle_entry *entry = km_handle_alloc_locked(&table, NULL, 0);
+    char *handle = km_handle_of(entry);
+    assert_null(km_handle_lookup_locked(&table, handle + 1));
+    assert_null(km_handle_lookup_locked(&table, handle - sizeof(void *)));
+    assert_null(km_handle_lookup_locked(&table, handle + 2 * sizeof(void *))); /* never given */
+    assert_null(km_handle_lookup_locked(&table, (char *)table.entries - sizeof(void *)));
+    km_handle_free_locked(&table, entry);
+    assert_null(km_handle_lookup_locked(&table, handle));
+    pages.pages.release(&pages.pages, table.entries, KM_HANDLE_TABLE_CAPACITY * sizeof *entry);
+}
+
+static void the_table_fills_then_reuses_freed_entries_last(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_handle_entry **entries = malloc(KM_HANDLE_TABLE_CAPACITY * sizeof *entries);
+    km_handle_entry *first = km_handle_alloc_locked(&table, NULL, 0);
+    km_handle_free_locked(&table, first);
+    /* A freed entry waits until every never-used entry has been given out. */
+    for (size_t i = 0; i < KM_HANDLE_TABLE_CAPACITY - 1; i++) {
+        entries[i] = km_handle_alloc_locked(&table, NULL, 0);
+        assert_non_null(entries[i]);
+        assert_ptr_not_equal(entries[i], first);
+    }
+    assert_ptr_equal(km_handle_alloc_locked(&table, NULL, 0), first);
+    assert_null(km_handle_alloc_locked(&table, NULL, 0));
+    free(entries);
+    pages.pages.release(&pages.pages, table.entries,
+                        KM_HANDLE_TABLE_CAPACITY * sizeof(km_handle_entry));
+}
+
+static void a_failed_commit_is_a_clean_refusal(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_host_pages_fail_after(&pages, 1); /* the reservation succeeds, the first commit fails */
+    assert_null(km_handle_alloc_locked(&table, NULL, 0));
+    assert_non_null(km_handle_alloc_locked(&table, NULL, 0));
+    pages.pages.release(&pages.pages, table.entries,
+                        KM_HANDLE_TABLE_CAPACITY * sizeof(km_handle_entry));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(handles_point_at_their_data_and_have_handle_bits),
+        cmocka_unit_test(lookups_refuse_anything_but_live_handles),
+        cmocka_unit_test(the_table_fills_then_reuses_freed_entries_last),
+        cmocka_unit_test(a_failed_commit_is_a_clean_refusal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
