@@ -9,6 +9,11 @@
  * the data sits KM_MOVEABLE_PREFIX bytes into a process-heap block whose first word holds the
  * handle, so GlobalHandle can go from data back to handle. A moveable block of size 0 is
  * "discarded": its entry has no data, and locking it fails with ERROR_DISCARDED.
+ *
+ * GlobalReAlloc(GMEM_MODIFY | GMEM_MOVEABLE) turns a fixed block into a moveable one where it
+ * lies, as Windows does: the new handle's data is the old block itself, with no prefix, and the
+ * entry says so (KM_MOVEABLE_UNPREFIXED). Such blocks are rare, and found from their data by
+ * searching the table; while one exists, its old fixed pointer is no longer a handle of its own.
  */
 #include "api/win32.h"
 
@@ -22,6 +27,11 @@
 /* The entry flags this file keeps (KM_HANDLE_IN_USE is the table's). */
 #define KM_MOVEABLE_DISCARDABLE 0x0001u
 #define KM_MOVEABLE_DDESHARE 0x0002u
+#define KM_MOVEABLE_UNPREFIXED 0x0004u
+
+/* Moveable blocks converted from fixed ones, so lookups skip the table search when there are
+ * none. Changed under the table's lock. */
+static size_t unprefixed_blocks;
 
 #define KM_LOCK_COUNT_MAX 0xff
 
@@ -44,24 +54,59 @@ static BOOL is_fixed_block(const void *memory)
 }
 
 /* What memory is; for a moveable handle, *entry is its entry. The caller holds the table lock. */
+/* The entry of a converted block whose data is data, or NULL. Caller holds the table lock. */
+static km_handle_entry *unprefixed_entry_of_locked(const void *data)
+{
+    return unprefixed_blocks ? km_handle_find_data_locked(handles(), data) : NULL;
+}
+
 static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
 {
     if (km_handle_has_handle_bits(memory)) {
         *entry = km_handle_lookup_locked(handles(), memory);
         return *entry ? MEMORY_MOVEABLE : MEMORY_INVALID;
     }
-    return is_fixed_block(memory) ? MEMORY_FIXED : MEMORY_INVALID;
+    if (!is_fixed_block(memory) || unprefixed_entry_of_locked(memory))
+        return MEMORY_INVALID;
+    return MEMORY_FIXED;
+}
+
+/* Takes the table's lock and says what memory is; leave() releases the lock. */
+static memory_kind enter(const void *memory, km_handle_entry **entry)
+{
+    km_handle_table_lock(handles());
+    return kind_of_locked(memory, entry);
+}
+
+static void leave(void)
+{
+    km_handle_table_unlock(handles());
+}
+
+static size_t prefix_of(const km_handle_entry *entry)
+{
+    return (entry->flags & KM_MOVEABLE_UNPREFIXED) ? 0 : KM_MOVEABLE_PREFIX;
 }
 
 static void *block_of(const km_handle_entry *entry)
 {
-    return entry->data ? (char *)entry->data - KM_MOVEABLE_PREFIX : NULL;
+    return entry->data ? (char *)entry->data - prefix_of(entry) : NULL;
 }
 
 static void set_data(km_handle_entry *entry, void *block)
 {
-    *(void **)block = km_handle_of(entry);
-    entry->data = (char *)block + KM_MOVEABLE_PREFIX;
+    if (prefix_of(entry))
+        *(void **)block = km_handle_of(entry);
+    entry->data = (char *)block + prefix_of(entry);
+}
+
+/* Forgets that an entry's block was converted, once the block is gone. */
+static void drop_unprefixed_locked(km_handle_entry *entry)
+{
+    if (entry->flags & KM_MOVEABLE_UNPREFIXED) {
+        entry->flags &= (uint16_t)~KM_MOVEABLE_UNPREFIXED;
+        unprefixed_blocks--;
+    }
 }
 
 static DWORD heap_flags_of(UINT flags)
@@ -88,7 +133,7 @@ static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
     km_handle_entry *entry = km_handle_alloc_locked(table, NULL, entry_flags);
     if (entry && block)
         set_data(entry, block);
-    km_handle_table_unlock(table);
+    leave();
     if (!entry) {
         if (block)
             HeapFree(process_heap(), 0, block);
@@ -109,14 +154,14 @@ HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
 {
     if (!memory)
         return NULL;
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : NULL;
-    if (kind == MEMORY_MOVEABLE)
-        km_handle_free_locked(table, entry);
-    km_handle_table_unlock(table);
+    if (kind == MEMORY_MOVEABLE) {
+        drop_unprefixed_locked(entry);
+        km_handle_free_locked(handles(), entry);
+    }
+    leave();
     /* Windows frees a moveable block even while it is locked. */
     if ((kind == MEMORY_MOVEABLE && (!block || HeapFree(process_heap(), 0, block))) ||
         (kind == MEMORY_FIXED && HeapFree(process_heap(), 0, memory)))
@@ -129,10 +174,8 @@ LPVOID WINAPI GlobalLock(HGLOBAL memory)
 {
     if (!memory)
         return NULL;
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     void *data = NULL;
     DWORD error = ERROR_INVALID_HANDLE;
     if (kind == MEMORY_FIXED) {
@@ -145,7 +188,7 @@ LPVOID WINAPI GlobalLock(HGLOBAL memory)
             entry->lock_count++;
         data = entry->data;
     }
-    km_handle_table_unlock(table);
+    leave();
     if (!data)
         km_nt_set_last_error(error);
     return data;
@@ -156,10 +199,8 @@ LPVOID WINAPI GlobalLock(HGLOBAL memory)
  * NO_ERROR, which callers use to tell "now unlocked" from failure. */
 static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
 {
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     BOOL result = FALSE;
     DWORD error = ERROR_INVALID_HANDLE;
     if (kind == MEMORY_FIXED) {
@@ -171,7 +212,7 @@ static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
         result = --entry->lock_count != 0;
         error = NO_ERROR;
     }
-    km_handle_table_unlock(table);
+    leave();
     if (!result)
         km_nt_set_last_error(error);
     return result;
@@ -189,12 +230,11 @@ BOOL WINAPI LocalUnlock(HLOCAL memory)
 
 SIZE_T WINAPI GlobalSize(HGLOBAL memory)
 {
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : (void *)memory;
-    km_handle_table_unlock(table);
+    size_t prefix = kind == MEMORY_MOVEABLE ? prefix_of(entry) : 0;
+    leave();
     if (kind == MEMORY_INVALID) {
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
         return 0;
@@ -204,16 +244,14 @@ SIZE_T WINAPI GlobalSize(HGLOBAL memory)
     SIZE_T size = HeapSize(process_heap(), 0, block);
     if (size == (SIZE_T)-1)
         return 0;
-    return kind == MEMORY_MOVEABLE ? size - KM_MOVEABLE_PREFIX : size;
+    return size - prefix;
 }
 
 /* The flags word of GlobalFlags and LocalFlags, which report discardable memory differently. */
 static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
 {
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     UINT flags = 0;
     if (kind == MEMORY_MOVEABLE) {
         flags = entry->lock_count;
@@ -224,7 +262,7 @@ static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
         if (!entry->data)
             flags |= GMEM_DISCARDED;
     }
-    km_handle_table_unlock(table);
+    leave();
     if (kind == MEMORY_INVALID) {
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
         return GMEM_INVALID_HANDLE;
@@ -259,9 +297,11 @@ HGLOBAL WINAPI GlobalHandle(LPCVOID data)
         if (entry && entry->data == data)
             handle = km_handle_of(entry);
     }
-    km_handle_table_unlock(table);
-    if (!handle && !km_handle_has_handle_bits(data) && is_fixed_block(data))
-        handle = (HGLOBAL)data;
+    if (!handle && !km_handle_has_handle_bits(data) && is_fixed_block(data)) {
+        km_handle_entry *converted = unprefixed_entry_of_locked(data);
+        handle = converted ? km_handle_of(converted) : (HGLOBAL)data;
+    }
+    leave();
     if (!handle)
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
     return handle;
@@ -279,29 +319,43 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
         if (block)
             HeapFree(process_heap(), 0, block);
         entry->data = NULL;
+        drop_unprefixed_locked(entry);
         return km_handle_of(entry);
     }
-    if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
+    size_t prefix = prefix_of(entry);
+    if (size > (SIZE_T)-1 - prefix) {
         km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     DWORD heap_flags = heap_flags_of(flags);
     if (entry->lock_count && !(flags & GMEM_MOVEABLE))
         heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
-    void *moved = block ? HeapReAlloc(process_heap(), heap_flags, block, size + KM_MOVEABLE_PREFIX)
-                        : HeapAlloc(process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
+    void *moved = block ? HeapReAlloc(process_heap(), heap_flags, block, size + prefix)
+                        : HeapAlloc(process_heap(), heap_flags_of(flags), size + prefix);
     if (!moved)
         return NULL;
     set_data(entry, moved);
     return km_handle_of(entry);
 }
 
+/* A fixed block becomes moveable where it lies: a new handle whose data is the block. */
+static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
+{
+    uint16_t entry_flags = (uint16_t)(KM_MOVEABLE_UNPREFIXED |
+                                      ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0));
+    km_handle_entry *entry = km_handle_alloc_locked(handles(), memory, entry_flags);
+    if (!entry) {
+        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    unprefixed_blocks++;
+    return km_handle_of(entry);
+}
+
 HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
 {
-    km_handle_table *table = handles();
     km_handle_entry *entry;
-    km_handle_table_lock(table);
-    memory_kind kind = kind_of_locked(memory, &entry);
+    memory_kind kind = enter(memory, &entry);
     HGLOBAL result = NULL;
     if (kind == MEMORY_MOVEABLE && (flags & GMEM_MODIFY)) {
         /* Only the discardable attribute can be given this way, never taken. */
@@ -310,6 +364,8 @@ HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
         result = memory;
     } else if (kind == MEMORY_MOVEABLE) {
         result = realloc_moveable(entry, size, flags);
+    } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY) && (flags & GMEM_MOVEABLE)) {
+        result = convert_to_moveable_locked(memory, flags);
     } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY)) {
         result = memory;
     } else if (kind == MEMORY_FIXED) {
@@ -321,7 +377,7 @@ HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
     } else {
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
     }
-    km_handle_table_unlock(table);
+    leave();
     return result;
 }
 

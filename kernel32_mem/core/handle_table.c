@@ -77,3 +77,13 @@ km_handle_entry *km_handle_lookup_locked(km_handle_table *table, const void *han
     km_handle_entry *entry = (km_handle_entry *)address;
     return (entry->flags & KM_HANDLE_IN_USE) ? entry : NULL;
 }
+
+km_handle_entry *km_handle_find_data_locked(km_handle_table *table, const void *data)
+{
+    for (size_t i = 0; i < table->used; i++) {
+        km_handle_entry *entry = &table->entries[i];
+        if ((entry->flags & KM_HANDLE_IN_USE) && entry->data == data)
+            return entry;
+    }
+    return NULL;
+}

@@ -64,6 +64,10 @@ void km_handle_free_locked(km_handle_table *table, km_handle_entry *entry);
 /* The entry a handle names, or NULL for anything else; reads nothing outside the table. */
 km_handle_entry *km_handle_lookup_locked(km_handle_table *table, const void *handle);
 
+/* The entry in use whose data is data, or NULL: a search of the whole table, for the rare
+ * caller that must go from data back to its handle without help. Caller holds the lock. */
+km_handle_entry *km_handle_find_data_locked(km_handle_table *table, const void *data);
+
 /* True when value has a handle's low bits (one word past a two-word boundary). */
 static inline bool km_handle_has_handle_bits(const void *value)
 {

@@ -119,6 +119,27 @@ static void realloc_with_modify_makes_a_block_discardable(void **state)
     free_memory(memory);
 }
 
+static void modify_moveable_turns_fixed_memory_moveable_where_it_lies(void **state)
+{
+    (void)state;
+    char *memory = fixed(10);
+    strcpy(memory, "abc");
+    HGLOBAL handle = GlobalReAlloc(memory, 0, GMEM_MODIFY | GMEM_MOVEABLE);
+    assert_non_null(handle);
+    assert_ptr_not_equal(handle, memory);
+    assert_int_equal(GlobalFlags(handle), 0);
+    assert_int_equal(GlobalSize(handle), 10);
+    char *data = GlobalLock(handle);
+    assert_ptr_equal(data, memory);
+    assert_string_equal(data, "abc");
+    assert_ptr_equal(GlobalHandle(data), handle);
+    GlobalUnlock(handle);
+    assert_ptr_equal(GlobalReAlloc(handle, 5000, GMEM_MOVEABLE), handle);
+    assert_string_equal(GlobalLock(handle), "abc");
+    GlobalUnlock(handle);
+    free_memory(handle);
+}
+
 static void local_realloc_is_global_realloc(void **state)
 {
     (void)state;
@@ -255,6 +276,7 @@ KM_GLOBALLOCAL_MAIN(cmocka_unit_test(realloc_of_moveable_memory_keeps_the_handle
                     cmocka_unit_test(realloc_of_fixed_memory_moves_only_when_allowed),
                     cmocka_unit_test(realloc_shrinking_fixed_memory_keeps_its_address),
                     cmocka_unit_test(realloc_with_modify_makes_a_block_discardable),
+                    cmocka_unit_test(modify_moveable_turns_fixed_memory_moveable_where_it_lies),
                     cmocka_unit_test(local_realloc_is_global_realloc),
                     cmocka_unit_test(realloc_of_null_or_garbage_fails_with_invalid_handle),
                     cmocka_unit_test(absurd_sizes_fail_with_not_enough_memory),
