@@ -60,6 +60,18 @@ NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_informati
                                          PVOID info, ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
 
+/* The session this process runs in, from its PEB (SessionId, documented in the DDK's PEB). */
+static inline ULONG km_nt_session_id(void)
+{
+    ULONG session;
+#if defined(__x86_64__)
+    __asm__("movq %%gs:0x60, %%rax\n\tmovl 0x2c0(%%rax), %0" : "=r"(session) : : "rax");
+#else
+    __asm__("movl %%fs:0x30, %%eax\n\tmovl 0x1d4(%%eax), %0" : "=r"(session) : : "eax");
+#endif
+    return session;
+}
+
 /* The base address of this process's main image, from its PEB (documented in the DDK's PEB as
  * ImageBaseAddress, at the same offset on every version). */
 static inline void *km_nt_image_base(void)
@@ -72,6 +84,54 @@ static inline void *km_nt_image_base(void)
 #endif
     return base;
 }
+/* UNICODE_STRING, OBJECT_ATTRIBUTES and IO_STATUS_BLOCK, as the DDK lays them out. */
+typedef struct km_nt_unicode_string {
+    USHORT length; /* bytes, without a terminator */
+    USHORT maximum_length;
+    PWSTR buffer;
+} km_nt_unicode_string;
+
+typedef struct km_nt_object_attributes {
+    ULONG length;
+    HANDLE root_directory;
+    km_nt_unicode_string *object_name;
+    ULONG attributes;
+    PVOID security_descriptor;
+    PVOID security_quality_of_service;
+} km_nt_object_attributes;
+
+typedef struct km_nt_io_status_block {
+    union {
+        NTSTATUS status;
+        PVOID pointer;
+    };
+    ULONG_PTR information;
+} km_nt_io_status_block;
+
+#define KM_NT_OBJ_INHERIT 0x00000002
+#define KM_NT_OBJ_OPENIF 0x00000080
+#define KM_NT_VIEW_SHARE 1
+
+NTSTATUS NTAPI NtCreateSection(PHANDLE section, ACCESS_MASK access,
+                               const km_nt_object_attributes *attributes,
+                               const LARGE_INTEGER *maximum_size, ULONG protect,
+                               ULONG allocation_attributes, HANDLE file);
+NTSTATUS NTAPI NtOpenSection(PHANDLE section, ACCESS_MASK access,
+                             const km_nt_object_attributes *attributes);
+NTSTATUS NTAPI NtMapViewOfSection(HANDLE section, HANDLE process, PVOID *base, ULONG_PTR zero_bits,
+                                  SIZE_T commit_size, const LARGE_INTEGER *offset,
+                                  PSIZE_T view_size, ULONG inherit, ULONG allocation_type,
+                                  ULONG protect);
+NTSTATUS NTAPI NtUnmapViewOfSection(HANDLE process, PVOID base);
+NTSTATUS NTAPI NtFlushVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size,
+                                    km_nt_io_status_block *io_status);
+NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE directory, ACCESS_MASK access,
+                                     const km_nt_object_attributes *attributes);
+NTSTATUS NTAPI NtClose(HANDLE handle);
+void NTAPI RtlInitUnicodeString(km_nt_unicode_string *string, PCWSTR source);
+NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH destination, ULONG destination_bytes,
+                                      PULONG written_bytes, const CHAR *source,
+                                      ULONG source_bytes);
 NTSTATUS NTAPI NtYieldExecution(void);
 NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);

@@ -1,0 +1,213 @@
+/*
+ * File mapping: CreateFileMapping, OpenFileMapping, MapViewOfFile and friends, over NT sections
+ * (nt/nt_section.c). kernel32's part is small: split flProtect into the page protection and the
+ * SEC_* attributes, turn FILE_MAP_* access into a view protection, name the section in the
+ * session's directory, and report an existing name with ERROR_ALREADY_EXISTS.
+ */
+#include "api/win32.h"
+
+#include "nt/nt_error.h"
+#include "nt/nt_section.h"
+
+#define KM_STATUS_OBJECT_NAME_EXISTS ((NTSTATUS)0x40000000)
+#define KM_STATUS_NOT_MAPPED_DATA ((NTSTATUS)0xC0000088)
+#define KM_SEC_MASK 0xfff00000u
+/* kernel32 converts an ANSI name into a buffer of MAX_PATH characters; a longer name fails with
+ * ERROR_FILENAME_EXCED_RANGE. */
+#define KM_MAX_NAME (MAX_PATH + 1)
+
+static BOOL page_protection_is_valid(DWORD protect)
+{
+    switch (protect) {
+    case PAGE_READONLY:
+    case PAGE_READWRITE:
+    case PAGE_WRITECOPY:
+    case PAGE_EXECUTE_READ:
+    case PAGE_EXECUTE_READWRITE:
+    case PAGE_EXECUTE_WRITECOPY:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* The access the creator gets to its section: whatever the protection allows. */
+static ACCESS_MASK section_access_for(DWORD protect)
+{
+    ACCESS_MASK access = STANDARD_RIGHTS_REQUIRED | SECTION_QUERY | SECTION_MAP_READ;
+    if (protect == PAGE_READWRITE || protect == PAGE_EXECUTE_READWRITE)
+        access |= SECTION_MAP_WRITE;
+    if (protect & (PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY))
+        access |= SECTION_MAP_EXECUTE;
+    return access;
+}
+
+HANDLE WINAPI CreateFileMappingNumaW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                     DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
+{
+    (void)node; /* a placement preference the sections of this layer do not act on */
+    DWORD page = protect & ~KM_SEC_MASK;
+    DWORD attributes = protect & KM_SEC_MASK;
+    if (!attributes)
+        attributes = SEC_COMMIT;
+    LARGE_INTEGER size = {.u = {.LowPart = size_low, .HighPart = (LONG)size_high}};
+    BOOL anonymous = file == INVALID_HANDLE_VALUE;
+    if (!page_protection_is_valid(page) || (anonymous && !size.QuadPart)) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    HANDLE section = NULL;
+    NTSTATUS status = km_nt_section_create(
+        &section, section_access_for(page), name && *name ? name : NULL,
+        security && security->bInheritHandle, security ? security->lpSecurityDescriptor : NULL,
+        size.QuadPart ? &size : NULL, page, attributes, anonymous ? NULL : file);
+    if (status == KM_STATUS_OBJECT_NAME_EXISTS) {
+        km_nt_set_last_error(ERROR_ALREADY_EXISTS);
+        return section;
+    }
+    if (status) {
+        km_nt_set_last_status(status);
+        return NULL;
+    }
+    km_nt_set_last_error(NO_ERROR);
+    return section;
+}
+
+HANDLE WINAPI CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                 DWORD size_high, DWORD size_low, LPCWSTR name)
+{
+    return CreateFileMappingNumaW(file, security, protect, size_high, size_low, name,
+                                  NUMA_NO_PREFERRED_NODE);
+}
+
+/* An ANSI name in the ANSI code page, as the W function wants it; NULL stays NULL. */
+static BOOL widen(const char *name, WCHAR *buffer, const WCHAR **wide)
+{
+    *wide = NULL;
+    if (!name)
+        return TRUE;
+    NTSTATUS status = km_nt_ansi_to_unicode(name, buffer, KM_MAX_NAME);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    *wide = buffer;
+    return TRUE;
+}
+
+HANDLE WINAPI CreateFileMappingNumaA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                     DWORD size_high, DWORD size_low, LPCSTR name, DWORD node)
+{
+    WCHAR buffer[KM_MAX_NAME];
+    const WCHAR *wide;
+    if (!widen(name, buffer, &wide))
+        return NULL;
+    return CreateFileMappingNumaW(file, security, protect, size_high, size_low, wide, node);
+}
+
+HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                 DWORD size_high, DWORD size_low, LPCSTR name)
+{
+    return CreateFileMappingNumaA(file, security, protect, size_high, size_low, name,
+                                  NUMA_NO_PREFERRED_NODE);
+}
+
+/* FILE_MAP_* access as section access rights; FILE_MAP_COPY needs only read access. */
+static ACCESS_MASK section_access_of(DWORD access)
+{
+    ACCESS_MASK rights = access & ~(DWORD)FILE_MAP_COPY;
+    if (access & FILE_MAP_COPY)
+        rights |= SECTION_MAP_READ;
+    return rights;
+}
+
+HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    if (!name) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    HANDLE section = NULL;
+    NTSTATUS status = km_nt_section_open(&section, section_access_of(access), name, inherit);
+    if (status) {
+        km_nt_set_last_status(status);
+        return NULL;
+    }
+    return section;
+}
+
+HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    WCHAR buffer[KM_MAX_NAME];
+    const WCHAR *wide;
+    if (!widen(name, buffer, &wide))
+        return NULL;
+    return OpenFileMappingW(access, inherit, wide);
+}
+
+/* The view protection FILE_MAP_* access asks for. FILE_MAP_COPY shares its bit with
+ * SECTION_QUERY, which FILE_MAP_ALL_ACCESS includes, so it means copy-on-write only alone (or
+ * with FILE_MAP_EXECUTE); no access at all maps the view inaccessible. */
+static ULONG view_protection_of(DWORD access)
+{
+    BOOL execute = (access & FILE_MAP_EXECUTE) != 0;
+    if (access & FILE_MAP_WRITE)
+        return execute ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+    if ((access & ~(DWORD)FILE_MAP_EXECUTE) == FILE_MAP_COPY)
+        return execute ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
+    if (access & FILE_MAP_READ)
+        return execute ? PAGE_EXECUTE_READ : PAGE_READONLY;
+    return execute ? PAGE_EXECUTE : PAGE_NOACCESS;
+}
+
+LPVOID WINAPI MapViewOfFileExNuma(HANDLE mapping, DWORD access, DWORD offset_high,
+                                  DWORD offset_low, SIZE_T size, LPVOID base, DWORD node)
+{
+    (void)node;
+    ULONG protect = view_protection_of(access);
+    ULONGLONG offset = ((ULONGLONG)offset_high << 32) | offset_low;
+    void *view = base;
+    SIZE_T length = size;
+    NTSTATUS status = km_nt_section_map(mapping, &view, offset, &length, protect);
+    if (status) {
+        km_nt_set_last_status(status);
+        return NULL;
+    }
+    return view;
+}
+
+LPVOID WINAPI MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
+                              SIZE_T size, LPVOID base)
+{
+    return MapViewOfFileExNuma(mapping, access, offset_high, offset_low, size, base,
+                               NUMA_NO_PREFERRED_NODE);
+}
+
+LPVOID WINAPI MapViewOfFile(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
+                            SIZE_T size)
+{
+    return MapViewOfFileEx(mapping, access, offset_high, offset_low, size, NULL);
+}
+
+BOOL WINAPI UnmapViewOfFile(LPCVOID base)
+{
+    NTSTATUS status = km_nt_section_unmap((void *)base);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL WINAPI FlushViewOfFile(LPCVOID base, SIZE_T size)
+{
+    void *address = (void *)base;
+    SIZE_T length = size;
+    NTSTATUS status = km_nt_section_flush(&address, &length);
+    /* A view of the paging file has nothing to write back: that is success. */
+    if (status && status != KM_STATUS_NOT_MAPPED_DATA) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    return TRUE;
+}

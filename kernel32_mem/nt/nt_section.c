@@ -1,0 +1,121 @@
+#include "nt/nt_section.h"
+
+#include "nt/ntdll.h"
+
+#include <stdbool.h>
+
+#define KM_DIRECTORY_ACCESS 0x000f /* query, traverse, create object, create subdirectory */
+
+/* Writes "\Sessions\<id>\BaseNamedObjects" into path. */
+static void named_objects_path(WCHAR *path, ULONG session)
+{
+    static const WCHAR prefix[] = L"\\Sessions\\";
+    static const WCHAR suffix[] = L"\\BaseNamedObjects";
+    WCHAR digits[16];
+    int count = 0;
+    do {
+        digits[count++] = (WCHAR)(L'0' + session % 10);
+        session /= 10;
+    } while (session);
+    size_t at = 0;
+    for (size_t i = 0; prefix[i]; i++)
+        path[at++] = prefix[i];
+    while (count)
+        path[at++] = digits[--count];
+    for (size_t i = 0; suffix[i]; i++)
+        path[at++] = suffix[i];
+    path[at] = 0;
+}
+
+/* The session's named-object directory, opened once; racing first callers may each open it,
+ * and the loser closes its handle. */
+static HANDLE named_objects_directory(void)
+{
+    static HANDLE directory;
+    HANDLE cached = __atomic_load_n(&directory, __ATOMIC_ACQUIRE);
+    if (cached)
+        return cached;
+    WCHAR path[64];
+    named_objects_path(path, km_nt_session_id());
+    km_nt_unicode_string name;
+    RtlInitUnicodeString(&name, path);
+    km_nt_object_attributes attributes = {.length = sizeof attributes, .object_name = &name};
+    HANDLE opened = NULL;
+    if (NtOpenDirectoryObject(&opened, KM_DIRECTORY_ACCESS, &attributes) != 0)
+        return NULL;
+    HANDLE expected = NULL;
+    if (!__atomic_compare_exchange_n(&directory, &expected, opened, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        NtClose(opened);
+        return expected;
+    }
+    return opened;
+}
+
+static void describe(km_nt_object_attributes *attributes, km_nt_unicode_string *string,
+                     const WCHAR *name, BOOL inherit, void *security_descriptor, ULONG extra)
+{
+    *attributes = (km_nt_object_attributes){.length = sizeof *attributes,
+                                            .attributes = extra | (inherit ? KM_NT_OBJ_INHERIT : 0),
+                                            .security_descriptor = security_descriptor};
+    if (name) {
+        RtlInitUnicodeString(string, name);
+        attributes->object_name = string;
+        attributes->root_directory = named_objects_directory();
+    }
+}
+
+NTSTATUS km_nt_section_create(HANDLE *section, ACCESS_MASK access, const WCHAR *name,
+                              BOOL inherit, void *security_descriptor, const LARGE_INTEGER *size,
+                              ULONG protect, ULONG attributes, HANDLE file)
+{
+    km_nt_object_attributes object;
+    km_nt_unicode_string string;
+    describe(&object, &string, name, inherit, security_descriptor, KM_NT_OBJ_OPENIF);
+    return NtCreateSection(section, access, &object, size, protect, attributes, file);
+}
+
+NTSTATUS km_nt_section_open(HANDLE *section, ACCESS_MASK access, const WCHAR *name,
+                            BOOL inherit)
+{
+    km_nt_object_attributes object;
+    km_nt_unicode_string string;
+    describe(&object, &string, name, inherit, NULL, 0);
+    return NtOpenSection(section, access, &object);
+}
+
+NTSTATUS km_nt_section_map(HANDLE section, void **base, ULONGLONG offset, SIZE_T *size,
+                           ULONG protect)
+{
+    LARGE_INTEGER start = {.QuadPart = (LONGLONG)offset};
+    return NtMapViewOfSection(section, KM_NT_CURRENT_PROCESS, base, 0, 0, &start, size,
+                              KM_NT_VIEW_SHARE, 0, protect);
+}
+
+NTSTATUS km_nt_section_unmap(void *base)
+{
+    return NtUnmapViewOfSection(KM_NT_CURRENT_PROCESS, base);
+}
+
+NTSTATUS km_nt_section_flush(void **base, SIZE_T *size)
+{
+    km_nt_io_status_block io;
+    return NtFlushVirtualMemory(KM_NT_CURRENT_PROCESS, base, size, &io);
+}
+
+NTSTATUS km_nt_ansi_to_unicode(const char *name, WCHAR *buffer, ULONG capacity)
+{
+    ULONG length = 0;
+    while (name[length])
+        length++;
+    ULONG written = 0;
+    NTSTATUS status = RtlMultiByteToUnicodeN(buffer, (capacity - 1) * sizeof(WCHAR), &written,
+                                             name, length);
+    if (status)
+        return status;
+    /* A name that did not fit whole is refused rather than cut short. */
+    if (written / sizeof(WCHAR) < length && written / sizeof(WCHAR) == capacity - 1)
+        return (NTSTATUS)0xC0000106; /* STATUS_NAME_TOO_LONG */
+    buffer[written / sizeof(WCHAR)] = 0;
+    return 0;
+}
