@@ -247,28 +247,12 @@ static int corrupt_in_child(const char *action)
     return 0;
 }
 
-static DWORD exit_code_of_child(const char *action)
-{
-    char program[MAX_PATH], command[MAX_PATH + 64];
-    assert_true(GetModuleFileNameA(NULL, program, sizeof program) > 0);
-    snprintf(command, sizeof command, "\"%s\" %s", program, action);
-    STARTUPINFOA startup = {.cb = sizeof startup};
-    PROCESS_INFORMATION process;
-    assert_true(CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &process));
-    assert_int_equal(WaitForSingleObject(process.hProcess, 30000), WAIT_OBJECT_0);
-    DWORD code = 0;
-    assert_true(GetExitCodeProcess(process.hProcess, &code));
-    CloseHandle(process.hThread);
-    CloseHandle(process.hProcess);
-    return code;
-}
-
 /* With termination on corruption enabled, a free that finds a damaged block ends the process
  * with STATUS_HEAP_CORRUPTION. Wine 8 accepts the setting but never acts on it. */
 static void corruption_found_by_free_terminates_when_enabled(void **state)
 {
     (void)state;
-    DWORD code = exit_code_of_child("corrupt-and-free");
+    DWORD code = km_exit_code_of_child("corrupt-and-free");
     assert_int_equal(code, KM_SYSTEM_IS_WINE ? 0 : 0xC0000374);
 }
 

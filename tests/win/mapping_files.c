@@ -146,23 +146,13 @@ static int answer_parent(const char *name)
 static void a_named_mapping_is_shared_with_another_process(void **state)
 {
     (void)state;
-    char name[64], program[MAX_PATH], command[MAX_PATH + 80];
+    char name[64];
     snprintf(name, sizeof name, "km_shared_%lu_%lu", GetCurrentProcessId(), GetTickCount());
     HANDLE mapping = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, name);
     assert_non_null(mapping);
     char *view = map_view(mapping, FILE_MAP_WRITE);
     strcpy(view, "hello from the parent");
-    assert_true(GetModuleFileNameA(NULL, program, sizeof program) > 0);
-    snprintf(command, sizeof command, "\"%s\" %s", program, name);
-    STARTUPINFOA startup = {.cb = sizeof startup};
-    PROCESS_INFORMATION child;
-    assert_true(CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child));
-    assert_int_equal(WaitForSingleObject(child.hProcess, 30000), WAIT_OBJECT_0);
-    DWORD code = 99;
-    GetExitCodeProcess(child.hProcess, &code);
-    CloseHandle(child.hThread);
-    CloseHandle(child.hProcess);
-    assert_int_equal(code, 0);
+    assert_int_equal(km_exit_code_of_child(name), 0);
     assert_string_equal(view + 64, "hello from the child");
     unmap_view(view);
     CloseHandle(mapping);

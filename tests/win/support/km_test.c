@@ -50,6 +50,22 @@ void km_test_exports_resolve_into_side_under_test(void **state)
     assert_int_equal(mismatches, 0);
 }
 
+DWORD km_exit_code_of_child(const char *argument)
+{
+    char program[MAX_PATH], command[2 * MAX_PATH];
+    assert_true(GetModuleFileNameA(NULL, program, sizeof program) > 0);
+    snprintf(command, sizeof command, "\"%s\" %s", program, argument);
+    STARTUPINFOA startup = {.cb = sizeof startup};
+    PROCESS_INFORMATION child;
+    assert_true(CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child));
+    assert_int_equal(WaitForSingleObject(child.hProcess, 30000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    assert_true(GetExitCodeProcess(child.hProcess, &code));
+    CloseHandle(child.hThread);
+    CloseHandle(child.hProcess);
+    return code;
+}
+
 const void *km_export_address(const void *address)
 {
     return address;

@@ -50,6 +50,10 @@ void km_test_exports_resolve_into_side_under_test(void **state);
 #define KM_EXPORTS_RESOLVE_TEST(list) \
     cmocka_unit_test_prestate(km_test_exports_resolve_into_side_under_test, (void *)&(list))
 
+/* Runs this program again with argument on its command line, waits for it, and returns its
+ * exit code (a program's main hands such an argument to the part it runs as a child). */
+DWORD km_exit_code_of_child(const char *argument);
+
 /* True under Wine, whose ntdll exports wine_get_version. */
 BOOL km_running_under_wine(void);
 
