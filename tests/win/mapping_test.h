@@ -10,7 +10,10 @@
     {KM_EXPORT(CreateFileMappingW),  KM_EXPORT(CreateFileMappingA),                              \
      KM_EXPORT(OpenFileMappingW),    KM_EXPORT(OpenFileMappingA),                                \
      KM_EXPORT(MapViewOfFile),       KM_EXPORT(MapViewOfFileEx),                                 \
-     KM_EXPORT(UnmapViewOfFile),     KM_EXPORT(FlushViewOfFile)}
+     KM_EXPORT(UnmapViewOfFile),     KM_EXPORT(FlushViewOfFile),                                 \
+     KM_EXPORT(CreateFileMappingNumaW), KM_EXPORT(MapViewOfFileExNuma)}
+
+/* CreateFileMappingNumaA is missing from Wine 8's kernel32, so no test calls it. */
 
 /* A paging-file mapping of size bytes, optionally named. */
 static inline HANDLE anonymous_mapping(DWORD protect, DWORD size, const WCHAR *name)
