@@ -189,14 +189,27 @@ LPVOID WINAPI MapViewOfFile(HANDLE mapping, DWORD access, DWORD offset_high, DWO
     return MapViewOfFileEx(mapping, access, offset_high, offset_low, size, NULL);
 }
 
-BOOL WINAPI UnmapViewOfFile(LPCVOID base)
+/* UnmapViewOfFileEx's flags (Windows 10 1803 headers; older mingw-w64 lacks them). */
+#define KM_MEM_UNMAP_WITH_TRANSIENT_BOOST 0x00000001
+#define KM_MEM_PRESERVE_PLACEHOLDER 0x00000002
+
+BOOL WINAPI UnmapViewOfFileEx(PVOID base, ULONG flags)
 {
-    NTSTATUS status = km_nt_section_unmap((void *)base);
+    if (flags & ~(ULONG)(KM_MEM_UNMAP_WITH_TRANSIENT_BOOST | KM_MEM_PRESERVE_PLACEHOLDER)) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    NTSTATUS status = km_nt_section_unmap(base, flags);
     if (status) {
         km_nt_set_last_status(status);
         return FALSE;
     }
     return TRUE;
+}
+
+BOOL WINAPI UnmapViewOfFile(LPCVOID base)
+{
+    return UnmapViewOfFileEx((PVOID)base, 0);
 }
 
 BOOL WINAPI FlushViewOfFile(LPCVOID base, SIZE_T size)

@@ -92,9 +92,11 @@ NTSTATUS km_nt_section_map(HANDLE section, void **base, ULONGLONG offset, SIZE_T
                               KM_NT_VIEW_SHARE, 0, protect);
 }
 
-NTSTATUS km_nt_section_unmap(void *base)
+NTSTATUS km_nt_section_unmap(void *base, ULONG flags)
 {
-    return NtUnmapViewOfSection(KM_NT_CURRENT_PROCESS, base);
+    if (!flags)
+        return NtUnmapViewOfSection(KM_NT_CURRENT_PROCESS, base);
+    return NtUnmapViewOfSectionEx(KM_NT_CURRENT_PROCESS, base, flags);
 }
 
 NTSTATUS km_nt_section_flush(void **base, SIZE_T *size)

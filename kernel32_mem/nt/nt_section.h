@@ -19,7 +19,7 @@ NTSTATUS km_nt_section_open(HANDLE *section, ACCESS_MASK access, const WCHAR *na
 
 NTSTATUS km_nt_section_map(HANDLE section, void **base, ULONGLONG offset, SIZE_T *size,
                            ULONG protect);
-NTSTATUS km_nt_section_unmap(void *base);
+NTSTATUS km_nt_section_unmap(void *base, ULONG flags);
 NTSTATUS km_nt_section_flush(void **base, SIZE_T *size);
 
 /* Converts an ANSI-code-page name to UTF-16 into buffer (capacity characters, terminated). */

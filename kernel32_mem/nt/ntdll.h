@@ -123,6 +123,7 @@ NTSTATUS NTAPI NtMapViewOfSection(HANDLE section, HANDLE process, PVOID *base, U
                                   PSIZE_T view_size, ULONG inherit, ULONG allocation_type,
                                   ULONG protect);
 NTSTATUS NTAPI NtUnmapViewOfSection(HANDLE process, PVOID base);
+NTSTATUS NTAPI NtUnmapViewOfSectionEx(HANDLE process, PVOID base, ULONG flags);
 NTSTATUS NTAPI NtFlushVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size,
                                     km_nt_io_status_block *io_status);
 NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE directory, ACCESS_MASK access,

@@ -237,6 +237,24 @@ static void unmapping_twice_or_a_non_view_fails_with_invalid_address(void **stat
     CloseHandle(mapping);
 }
 
+/* Wine 8 accepts (and acts on) unknown UnmapViewOfFileEx flags; Windows refuses them. */
+static void unmap_view_of_file_ex_unmaps_and_refuses_unknown_flags(void **state)
+{
+    (void)state;
+    HANDLE mapping = anonymous_mapping(PAGE_READWRITE, GRANULARITY, NULL);
+    char *view = map_view(mapping, FILE_MAP_READ);
+    if (!KM_SYSTEM_IS_WINE) {
+        km_reset_last_error();
+        assert_false(UnmapViewOfFileEx(view, 0x4));
+        assert_last_error(ERROR_INVALID_PARAMETER);
+    }
+    assert_true(UnmapViewOfFileEx(view, 0));
+    MEMORY_BASIC_INFORMATION info;
+    assert_int_equal(VirtualQuery(view, &info, sizeof info), sizeof info);
+    assert_int_equal(info.State, MEM_FREE);
+    CloseHandle(mapping);
+}
+
 static void views_of_bad_handles_fail_with_invalid_handle(void **state)
 {
     (void)state;
@@ -285,6 +303,7 @@ int main(void)
         cmocka_unit_test(unaligned_offsets_fail_with_mapped_alignment),
         cmocka_unit_test(offsets_at_or_past_the_end_fail_with_invalid_parameter),
         cmocka_unit_test(unmapping_twice_or_a_non_view_fails_with_invalid_address),
+        cmocka_unit_test(unmap_view_of_file_ex_unmaps_and_refuses_unknown_flags),
         cmocka_unit_test(views_of_bad_handles_fail_with_invalid_handle),
         cmocka_unit_test(flushing_a_paging_file_view_succeeds),
     };
