@@ -1,6 +1,7 @@
 /*
  * GlobalMemoryStatusEx, GlobalMemoryStatus and GetLargePageMinimum: the machine's memory as a
- * process sees it.
+ * process sees it; and a process's working-set limits (Get/SetProcessWorkingSetSize(Ex)), which
+ * the kernel keeps among its quota limits.
  */
 #include "api/win32.h"
 
@@ -69,4 +70,42 @@ VOID WINAPI GlobalMemoryStatus(LPMEMORYSTATUS status)
 SIZE_T WINAPI GetLargePageMinimum(void)
 {
     return km_nt_large_page_minimum();
+}
+
+BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE process, PSIZE_T minimum, PSIZE_T maximum,
+                                       PDWORD flags)
+{
+    SIZE_T low = 0, high = 0;
+    DWORD hard = 0;
+    NTSTATUS status = km_nt_working_set_read(process, &low, &high, &hard);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    *minimum = low;
+    *maximum = high;
+    *flags = hard;
+    return TRUE;
+}
+
+BOOL WINAPI GetProcessWorkingSetSize(HANDLE process, PSIZE_T minimum, PSIZE_T maximum)
+{
+    DWORD flags;
+    return GetProcessWorkingSetSizeEx(process, minimum, maximum, &flags);
+}
+
+/* (SIZE_T)-1 for both sizes asks the kernel to trim the working set as far as it can. */
+BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags)
+{
+    NTSTATUS status = km_nt_working_set_write(process, minimum, maximum, flags);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BOOL WINAPI SetProcessWorkingSetSize(HANDLE process, SIZE_T minimum, SIZE_T maximum)
+{
+    return SetProcessWorkingSetSizeEx(process, minimum, maximum, 0);
 }

@@ -73,6 +73,27 @@ NTSTATUS km_nt_memory_totals_read(km_nt_memory_totals *totals)
     return 0;
 }
 
+NTSTATUS km_nt_working_set_read(HANDLE process, SIZE_T *minimum, SIZE_T *maximum, DWORD *flags)
+{
+    QUOTA_LIMITS_EX limits = {0};
+    NTSTATUS status = NtQueryInformationProcess(process, KM_NT_PROCESS_QUOTA_LIMITS, &limits,
+                                                sizeof limits, NULL);
+    if (status)
+        return status;
+    *minimum = limits.MinimumWorkingSetSize;
+    *maximum = limits.MaximumWorkingSetSize;
+    *flags = limits.Flags;
+    return 0;
+}
+
+NTSTATUS km_nt_working_set_write(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags)
+{
+    QUOTA_LIMITS_EX limits = {.MinimumWorkingSetSize = minimum,
+                              .MaximumWorkingSetSize = maximum,
+                              .Flags = flags};
+    return NtSetInformationProcess(process, KM_NT_PROCESS_QUOTA_LIMITS, &limits, sizeof limits);
+}
+
 SIZE_T km_nt_large_page_minimum(void)
 {
     return *(const volatile ULONG *)(KM_USER_SHARED_DATA + KM_SHARED_LARGE_PAGE_MINIMUM);

@@ -19,6 +19,11 @@ typedef struct km_nt_memory_totals {
 
 NTSTATUS km_nt_memory_totals_read(km_nt_memory_totals *totals);
 
+/* A process's working-set limits and their flags (QUOTA_LIMITS_HARDWS_*), read and set through
+ * its quota limits. */
+NTSTATUS km_nt_working_set_read(HANDLE process, SIZE_T *minimum, SIZE_T *maximum, DWORD *flags);
+NTSTATUS km_nt_working_set_write(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags);
+
 /* The large-page size the kernel publishes (0 where large pages are unsupported). */
 SIZE_T km_nt_large_page_minimum(void);
 

@@ -22,6 +22,7 @@ typedef enum km_nt_system_information_class {
 } km_nt_system_information_class;
 
 typedef enum km_nt_process_information_class {
+    KM_NT_PROCESS_QUOTA_LIMITS = 1,
     KM_NT_PROCESS_VM_COUNTERS = 3,
 } km_nt_process_information_class;
 
@@ -58,6 +59,8 @@ NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_clas
                                         ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_information_class info_class,
                                          PVOID info, ULONG info_length, PULONG return_length);
+NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, km_nt_process_information_class info_class,
+                                       PVOID info, ULONG info_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
 
 /* The session this process runs in, from its PEB (SessionId, documented in the DDK's PEB). */

@@ -11,8 +11,7 @@
      KM_EXPORT(OpenFileMappingW),    KM_EXPORT(OpenFileMappingA),                                \
      KM_EXPORT(MapViewOfFile),       KM_EXPORT(MapViewOfFileEx),                                 \
      KM_EXPORT(UnmapViewOfFile),     KM_EXPORT(FlushViewOfFile),                                 \
-     KM_EXPORT(CreateFileMappingNumaW), KM_EXPORT(MapViewOfFileExNuma),                         \
-     KM_EXPORT(UnmapViewOfFileEx)}
+     KM_EXPORT(CreateFileMappingNumaW), KM_EXPORT(MapViewOfFileExNuma)}
 
 /* CreateFileMappingNumaA is missing from Wine 8's kernel32, so no test calls it. */
 
