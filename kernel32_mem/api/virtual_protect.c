@@ -1,6 +1,6 @@
 /*
- * VirtualProtect, VirtualLock and VirtualUnlock (and the Ex form of VirtualProtect), and
- * FlushInstructionCache: page attributes of memory already committed. Each checks what kernel32
+ * VirtualProtect, VirtualLock and VirtualUnlock (and the Ex form of VirtualProtect),
+ * FlushInstructionCache and PrefetchVirtualMemory: what happens to memory already committed. Each checks what kernel32
  * checks, then makes one kernel call; the kernel decides what the pages allow (copy-on-write
  * only on mapped images and sections, locking only committed pages).
  */
@@ -57,4 +57,10 @@ BOOL WINAPI VirtualUnlock(LPVOID address, SIZE_T size)
 BOOL WINAPI FlushInstructionCache(HANDLE process, LPCVOID address, SIZE_T size)
 {
     return finish(km_nt_flush_instruction_cache(process, address, size));
+}
+
+BOOL WINAPI PrefetchVirtualMemory(HANDLE process, ULONG_PTR count,
+                                  PWIN32_MEMORY_RANGE_ENTRY ranges, ULONG flags)
+{
+    return finish(km_nt_virtual_prefetch(process, count, ranges, flags));
 }

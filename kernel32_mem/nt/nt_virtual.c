@@ -55,6 +55,13 @@ NTSTATUS km_nt_flush_instruction_cache(HANDLE process, const void *base, SIZE_T 
     return NtFlushInstructionCache(process, base, size);
 }
 
+NTSTATUS km_nt_virtual_prefetch(HANDLE process, ULONG_PTR count,
+                                PWIN32_MEMORY_RANGE_ENTRY ranges, ULONG flags)
+{
+    return NtSetInformationVirtualMemory(process, KM_NT_VM_PREFETCH_INFORMATION, count, ranges,
+                                         &flags, sizeof flags);
+}
+
 /* The kernel's page size and reservation granularity, read once; racing first callers store
  * the same values. Windows has used 4 KiB and 64 KiB on every architecture this DLL targets,
  * which serve if the query ever fails. */

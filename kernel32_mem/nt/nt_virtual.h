@@ -37,6 +37,10 @@ NTSTATUS km_nt_reset_write_watch(void *base, SIZE_T size);
 
 NTSTATUS km_nt_flush_instruction_cache(HANDLE process, const void *base, SIZE_T size);
 
+/* Asks the kernel to bring the given ranges into memory ahead of use. */
+NTSTATUS km_nt_virtual_prefetch(HANDLE process, ULONG_PTR count,
+                                PWIN32_MEMORY_RANGE_ENTRY ranges, ULONG flags);
+
 /* The granularity of reservations (64 KiB on every Windows), read once from the kernel. */
 SIZE_T km_nt_allocation_granularity(void);
 

@@ -55,6 +55,12 @@ NTSTATUS NTAPI NtGetWriteWatch(HANDLE process, ULONG flags, PVOID base, SIZE_T s
                                PVOID *addresses, PULONG_PTR count, PULONG granularity);
 NTSTATUS NTAPI NtResetWriteWatch(HANDLE process, PVOID base, SIZE_T size);
 NTSTATUS NTAPI NtFlushInstructionCache(HANDLE process, LPCVOID base, SIZE_T size);
+
+/* NtSetInformationVirtualMemory's class for prefetching (VmPrefetchInformation). */
+#define KM_NT_VM_PREFETCH_INFORMATION 0
+NTSTATUS NTAPI NtSetInformationVirtualMemory(HANDLE process, ULONG info_class, ULONG_PTR count,
+                                             PWIN32_MEMORY_RANGE_ENTRY ranges, PVOID info,
+                                             ULONG info_length);
 NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
                                         ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_information_class info_class,

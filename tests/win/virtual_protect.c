@@ -191,6 +191,29 @@ static void flush_instruction_cache_of_the_current_process_succeeds(void **state
     release(base);
 }
 
+/* PrefetchVirtualMemory from the DLL under test, found at run time (not every mingw-w64 kernel32
+ * import library has it). */
+typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, PWIN32_MEMORY_RANGE_ENTRY, ULONG);
+
+static prefetch_fn prefetch_virtual_memory(void)
+{
+    HMODULE module = GetModuleHandleW(KM_TEST_SIDE_OURS ? L"kernel32_mem.dll" : L"kernel32.dll");
+    return (prefetch_fn)(void *)GetProcAddress(module, "PrefetchVirtualMemory");
+}
+
+static void prefetch_of_committed_ranges_succeeds(void **state)
+{
+    (void)state;
+    prefetch_fn prefetch = prefetch_virtual_memory();
+    assert_non_null(prefetch);
+    char *base = reserve_and_commit(GRANULARITY, GRANULARITY);
+    WIN32_MEMORY_RANGE_ENTRY ranges[] = {{base, page_size()}, {base + 4 * page_size(), page_size()}};
+    km_reset_last_error();
+    assert_true(prefetch(GetCurrentProcess(), KM_ARRAY_SIZE(ranges), ranges, 0));
+    assert_last_error(KM_SENTINEL_ERROR);
+    release(base);
+}
+
 int main(void)
 {
     const km_export exports[] = KM_VIRTUAL_EXPORTS;
@@ -212,6 +235,7 @@ int main(void)
         cmocka_unit_test(lock_and_unlock_committed_pages),
         cmocka_unit_test(lock_of_reserved_pages_fails),
         cmocka_unit_test(flush_instruction_cache_of_the_current_process_succeeds),
+        cmocka_unit_test(prefetch_of_committed_ranges_succeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
