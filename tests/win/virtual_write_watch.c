@@ -81,19 +81,32 @@ static void write_watch_stops_at_the_capacity_given(void **state)
     release(base);
 }
 
+/* GetWriteWatch must fail with expected_error; a NULL count is passed when has_count is FALSE. */
+static void expect_get_fails(DWORD flags, char *base, SIZE_T size, BOOL has_count,
+                             DWORD expected_error)
+{
+    void *addresses[WATCHED_PAGES];
+    ULONG_PTR count = WATCHED_PAGES;
+    DWORD granularity;
+    km_reset_last_error();
+    assert_int_not_equal(GetWriteWatch(flags, base, size, addresses, has_count ? &count : NULL,
+                                       &granularity), 0);
+    assert_last_error(expected_error);
+}
+
+static void expect_reset_fails(char *base, SIZE_T size, DWORD expected_error)
+{
+    km_reset_last_error();
+    assert_int_not_equal(ResetWriteWatch(base, size), 0);
+    assert_last_error(expected_error);
+}
+
 static void write_watch_of_an_unwatched_region_fails_with_invalid_parameter(void **state)
 {
     (void)state;
     char *base = reserve_and_commit(GRANULARITY, GRANULARITY);
-    void *addresses[4];
-    ULONG_PTR count = 4;
-    DWORD granularity;
-    km_reset_last_error();
-    assert_int_not_equal(GetWriteWatch(0, base, GRANULARITY, addresses, &count, &granularity), 0);
-    assert_last_error(ERROR_INVALID_PARAMETER);
-    km_reset_last_error();
-    assert_int_not_equal(ResetWriteWatch(base, GRANULARITY), 0);
-    assert_last_error(ERROR_INVALID_PARAMETER);
+    expect_get_fails(0, base, GRANULARITY, TRUE, ERROR_INVALID_PARAMETER);
+    expect_reset_fails(base, GRANULARITY, ERROR_INVALID_PARAMETER);
     release(base);
 }
 
@@ -101,12 +114,7 @@ static void write_watch_with_an_unknown_flag_fails_with_invalid_parameter(void *
 {
     (void)state;
     char *base = watched_region();
-    void *addresses[WATCHED_PAGES];
-    ULONG_PTR count = WATCHED_PAGES;
-    DWORD granularity;
-    km_reset_last_error();
-    assert_int_not_equal(GetWriteWatch(2, base, page_size(), addresses, &count, &granularity), 0);
-    assert_last_error(ERROR_INVALID_PARAMETER);
+    expect_get_fails(2, base, page_size(), TRUE, ERROR_INVALID_PARAMETER);
     release(base);
 }
 
@@ -114,15 +122,8 @@ static void write_watch_of_zero_bytes_fails_with_invalid_parameter(void **state)
 {
     (void)state;
     char *base = watched_region();
-    void *addresses[WATCHED_PAGES];
-    ULONG_PTR count = WATCHED_PAGES;
-    DWORD granularity;
-    km_reset_last_error();
-    assert_int_not_equal(GetWriteWatch(0, base, 0, addresses, &count, &granularity), 0);
-    assert_last_error(ERROR_INVALID_PARAMETER);
-    km_reset_last_error();
-    assert_int_not_equal(ResetWriteWatch(base, 0), 0);
-    assert_last_error(ERROR_INVALID_PARAMETER);
+    expect_get_fails(0, base, 0, TRUE, ERROR_INVALID_PARAMETER);
+    expect_reset_fails(base, 0, ERROR_INVALID_PARAMETER);
     release(base);
 }
 
@@ -130,11 +131,7 @@ static void write_watch_without_a_count_fails_with_noaccess(void **state)
 {
     (void)state;
     char *base = watched_region();
-    void *addresses[WATCHED_PAGES];
-    DWORD granularity;
-    km_reset_last_error();
-    assert_int_not_equal(GetWriteWatch(0, base, page_size(), addresses, NULL, &granularity), 0);
-    assert_last_error(ERROR_NOACCESS);
+    expect_get_fails(0, base, page_size(), FALSE, ERROR_NOACCESS);
     release(base);
 }
 
