@@ -320,8 +320,9 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
     memcpy(moved, (void *)data, old_size < size ? old_size : size);
     if ((flags & KM_HEAP_ZERO) && size > old_size)
         memset(moved + old_size, 0, size - old_size);
-    /* The allocation may have moved table entries; find the old block again. */
-    km_heap_find_block_locked(heap, data, &ref);
+    /* A new large block may have shifted the large table; only that index can be stale. */
+    if (!ref.segment)
+        km_large_find(&heap->large, data, &ref.large_index);
     free_locked(heap, &ref);
     return moved;
 }

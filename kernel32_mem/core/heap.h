@@ -55,8 +55,8 @@ unsigned km_heap_flags(const km_heap *heap);
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status);
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
 
-/* Resizes block; *moved says whether the result is a new address. With KM_HEAP_ZERO the bytes
- * past the old size read as zero. */
+/* Resizes block, in place when it can (always with KM_HEAP_IN_PLACE_ONLY); the result is the
+ * block's address, new or not. With KM_HEAP_ZERO the bytes past the old size read as zero. */
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status);
 
 /* The size block was requested with, or a status when block is not a busy block of heap. */
@@ -101,7 +101,6 @@ typedef struct km_walk_entry {
     size_t overhead;
     unsigned region_index;
     km_walk_kind kind;
-    bool large; /* a busy block in a reservation of its own */
     /* For KM_WALK_REGION only. */
     size_t committed;
     size_t uncommitted;

@@ -58,8 +58,8 @@ static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t ad
 
 /* Fills *entry with the first entry of segment at or after address, which is an entry boundary
  * or a slot boundary; *next is where the entry after it starts. False past the segment's end. */
-static bool item_at(const km_heap *heap, const km_segment *segment, unsigned region,
-                    uintptr_t address, km_walk_entry *entry, uintptr_t *next)
+static bool item_at(const km_segment *segment, unsigned region, uintptr_t address,
+                    km_walk_entry *entry, uintptr_t *next)
 {
     uintptr_t end = segment->base + segment->size;
     while (address < end) {
@@ -112,7 +112,6 @@ static bool item_at(const km_heap *heap, const km_segment *segment, unsigned reg
         }
         address = km_slot_address(segment, slot + 1); /* metadata */
     }
-    (void)heap;
     return false;
 }
 
@@ -143,7 +142,6 @@ static km_status emit_large(const km_heap *heap, size_t index, km_walk_entry *en
     const km_large_block *block = &heap->large.blocks[index];
     fill(entry, KM_WALK_BUSY, km_large_data(block), block->requested,
          block->committed - block->requested, 0);
-    entry->large = true;
     return KM_OK;
 }
 
@@ -189,11 +187,11 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
         resume = km_slot_address(segment, segment->meta_slots);
     } else {
         km_walk_entry current;
-        if (!item_at(heap, segment, region, entry_start(segment, entry), &current, &resume))
+        if (!item_at(segment, region, entry_start(segment, entry), &current, &resume))
             return KM_INVALID_POINTER;
     }
     uintptr_t ignored;
-    if (item_at(heap, segment, region, resume, entry, &ignored))
+    if (item_at(segment, region, resume, entry, &ignored))
         return KM_OK;
     if (index + 1 < heap->segment_count)
         return emit_region(heap, index + 1, entry);

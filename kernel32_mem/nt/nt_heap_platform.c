@@ -6,18 +6,10 @@
 #define KM_STATUS_NO_MEMORY ((NTSTATUS)0xC0000017)
 #define KM_STATUS_HEAP_CORRUPTION ((NTSTATUS)0xC0000374)
 
-/* A thread's TEB address: unique among live threads, never 0, and read without a call. The TEB
- * begins with an NT_TIB whose Self field holds that address; mingw's NtCurrentTeb reads the same
- * field but trips GCC's array-bounds analysis. */
+/* A thread's TEB address: unique among live threads and never 0. */
 static uintptr_t current_thread_id(void)
 {
-    uintptr_t teb;
-#if defined(__x86_64__)
-    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
-#else
-    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
-#endif
-    return teb;
+    return (uintptr_t)km_nt_teb();
 }
 
 static void yield_thread(void)

@@ -110,14 +110,17 @@ NTSTATUS km_nt_ansi_to_unicode(const char *name, WCHAR *buffer, ULONG capacity)
     ULONG length = 0;
     while (name[length])
         length++;
-    ULONG written = 0;
-    NTSTATUS status = RtlMultiByteToUnicodeN(buffer, (capacity - 1) * sizeof(WCHAR), &written,
-                                             name, length);
+    /* A name that would not fit whole is refused rather than cut short. */
+    ULONG needed = 0;
+    NTSTATUS status = RtlMultiByteToUnicodeSize(&needed, name, length);
     if (status)
         return status;
-    /* A name that did not fit whole is refused rather than cut short. */
-    if (written / sizeof(WCHAR) < length && written / sizeof(WCHAR) == capacity - 1)
+    if (needed / sizeof(WCHAR) >= capacity)
         return (NTSTATUS)0xC0000106; /* STATUS_NAME_TOO_LONG */
+    ULONG written = 0;
+    status = RtlMultiByteToUnicodeN(buffer, needed, &written, name, length);
+    if (status)
+        return status;
     buffer[written / sizeof(WCHAR)] = 0;
     return 0;
 }

@@ -69,29 +69,46 @@ NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, km_nt_process_information
                                        PVOID info, ULONG info_length);
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
 
-/* The session this process runs in, from its PEB (SessionId, documented in the DDK's PEB). */
-static inline ULONG km_nt_session_id(void)
+/* The calling thread's TEB, read without a call: the TEB begins with an NT_TIB whose Self field
+ * holds its address. (mingw's NtCurrentTeb reads the same field but trips GCC's array-bounds
+ * analysis.) */
+static inline const unsigned char *km_nt_teb(void)
 {
-    ULONG session;
+    const unsigned char *teb;
 #if defined(__x86_64__)
-    __asm__("movq %%gs:0x60, %%rax\n\tmovl 0x2c0(%%rax), %0" : "=r"(session) : : "rax");
+    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
 #else
-    __asm__("movl %%fs:0x30, %%eax\n\tmovl 0x1d4(%%eax), %0" : "=r"(session) : : "eax");
+    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
 #endif
-    return session;
+    return teb;
 }
 
-/* The base address of this process's main image, from its PEB (documented in the DDK's PEB as
- * ImageBaseAddress, at the same offset on every version). */
+/* Offsets the DDK documents, the same on every Windows version (and in Wine). */
+#if defined(__x86_64__)
+#define KM_NT_TEB_PEB 0x60
+#define KM_NT_PEB_IMAGE_BASE 0x10
+#define KM_NT_PEB_SESSION_ID 0x2c0
+#else
+#define KM_NT_TEB_PEB 0x30
+#define KM_NT_PEB_IMAGE_BASE 0x8
+#define KM_NT_PEB_SESSION_ID 0x1d4
+#endif
+
+static inline const unsigned char *km_nt_peb(void)
+{
+    return *(const unsigned char *const *)(km_nt_teb() + KM_NT_TEB_PEB);
+}
+
+/* The session this process runs in (PEB.SessionId). */
+static inline ULONG km_nt_session_id(void)
+{
+    return *(const ULONG *)(km_nt_peb() + KM_NT_PEB_SESSION_ID);
+}
+
+/* The base address of this process's main image (PEB.ImageBaseAddress). */
 static inline void *km_nt_image_base(void)
 {
-    void *base;
-#if defined(__x86_64__)
-    __asm__("movq %%gs:0x60, %0\n\tmovq 0x10(%0), %0" : "=r"(base));
-#else
-    __asm__("movl %%fs:0x30, %0\n\tmovl 0x8(%0), %0" : "=r"(base));
-#endif
-    return base;
+    return *(void *const *)(km_nt_peb() + KM_NT_PEB_IMAGE_BASE);
 }
 /* UNICODE_STRING, OBJECT_ATTRIBUTES and IO_STATUS_BLOCK, as the DDK lays them out. */
 typedef struct km_nt_unicode_string {
@@ -142,6 +159,8 @@ void NTAPI RtlInitUnicodeString(km_nt_unicode_string *string, PCWSTR source);
 NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH destination, ULONG destination_bytes,
                                       PULONG written_bytes, const CHAR *source,
                                       ULONG source_bytes);
+NTSTATUS NTAPI RtlMultiByteToUnicodeSize(PULONG unicode_bytes, const CHAR *source,
+                                         ULONG source_bytes);
 NTSTATUS NTAPI NtYieldExecution(void);
 NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);

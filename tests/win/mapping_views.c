@@ -237,19 +237,14 @@ static void unmapping_twice_or_a_non_view_fails_with_invalid_address(void **stat
     CloseHandle(mapping);
 }
 
-/* UnmapViewOfFileEx from the DLL under test, found at run time: mingw-w64's i686 kernel32 import
- * library lacks it. */
-static BOOL(WINAPI *unmap_view_ex(void))(PVOID, ULONG)
-{
-    HMODULE module = GetModuleHandleW(KM_TEST_SIDE_OURS ? L"kernel32_mem.dll" : L"kernel32.dll");
-    return (BOOL(WINAPI *)(PVOID, ULONG))(void *)GetProcAddress(module, "UnmapViewOfFileEx");
-}
+/* Found at run time: mingw-w64's i686 kernel32 import library lacks UnmapViewOfFileEx. */
+typedef BOOL(WINAPI *unmap_ex_fn)(PVOID, ULONG);
 
 /* Wine 8 accepts (and acts on) unknown UnmapViewOfFileEx flags; Windows refuses them. */
 static void unmap_view_of_file_ex_unmaps_and_refuses_unknown_flags(void **state)
 {
     (void)state;
-    BOOL(WINAPI * UnmapViewOfFileEx)(PVOID, ULONG) = unmap_view_ex();
+    unmap_ex_fn UnmapViewOfFileEx = (unmap_ex_fn)(void *)km_side_export("UnmapViewOfFileEx");
     assert_non_null(UnmapViewOfFileEx);
     HANDLE mapping = anonymous_mapping(PAGE_READWRITE, GRANULARITY, NULL);
     char *view = map_view(mapping, FILE_MAP_READ);

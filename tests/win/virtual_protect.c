@@ -191,20 +191,13 @@ static void flush_instruction_cache_of_the_current_process_succeeds(void **state
     release(base);
 }
 
-/* PrefetchVirtualMemory from the DLL under test, found at run time (not every mingw-w64 kernel32
- * import library has it). */
+/* Found at run time: not every mingw-w64 kernel32 import library has PrefetchVirtualMemory. */
 typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, PWIN32_MEMORY_RANGE_ENTRY, ULONG);
-
-static prefetch_fn prefetch_virtual_memory(void)
-{
-    HMODULE module = GetModuleHandleW(KM_TEST_SIDE_OURS ? L"kernel32_mem.dll" : L"kernel32.dll");
-    return (prefetch_fn)(void *)GetProcAddress(module, "PrefetchVirtualMemory");
-}
 
 static void prefetch_of_committed_ranges_succeeds(void **state)
 {
     (void)state;
-    prefetch_fn prefetch = prefetch_virtual_memory();
+    prefetch_fn prefetch = (prefetch_fn)(void *)km_side_export("PrefetchVirtualMemory");
     assert_non_null(prefetch);
     char *base = reserve_and_commit(GRANULARITY, GRANULARITY);
     WIN32_MEMORY_RANGE_ENTRY ranges[] = {{base, page_size()}, {base + 4 * page_size(), page_size()}};

@@ -50,6 +50,12 @@ void km_test_exports_resolve_into_side_under_test(void **state)
     assert_int_equal(mismatches, 0);
 }
 
+FARPROC km_side_export(const char *name)
+{
+    HMODULE module = GetModuleHandleW(KM_TEST_SIDE_OURS ? L"kernel32_mem.dll" : L"kernel32.dll");
+    return module ? GetProcAddress(module, name) : NULL;
+}
+
 DWORD km_exit_code_of_child(const char *argument)
 {
     char program[MAX_PATH], command[2 * MAX_PATH];

@@ -50,6 +50,10 @@ void km_test_exports_resolve_into_side_under_test(void **state);
 #define KM_EXPORTS_RESOLVE_TEST(list) \
     cmocka_unit_test_prestate(km_test_exports_resolve_into_side_under_test, (void *)&(list))
 
+/* An export of the DLL under test (kernel32_mem.dll in .ours, kernel32.dll in .system) found at
+ * run time, for the exports some mingw-w64 import libraries lack; NULL when it has none. */
+FARPROC km_side_export(const char *name);
+
 /* Runs this program again with argument on its command line, waits for it, and returns its
  * exit code (a program's main hands such an argument to the part it runs as a child). */
 DWORD km_exit_code_of_child(const char *argument);
