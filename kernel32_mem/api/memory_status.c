@@ -109,3 +109,44 @@ BOOL WINAPI SetProcessWorkingSetSize(HANDLE process, SIZE_T minimum, SIZE_T maxi
 {
     return SetProcessWorkingSetSizeEx(process, minimum, maximum, 0);
 }
+
+BOOL WINAPI GetSystemFileCacheSize(PSIZE_T minimum, PSIZE_T maximum, PDWORD flags)
+{
+    SIZE_T low = 0, high = 0;
+    DWORD hard = 0;
+    NTSTATUS status = km_nt_file_cache_read(&low, &high, &hard);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    *minimum = low;
+    *maximum = high;
+    *flags = hard;
+    return TRUE;
+}
+
+/* Each limit is either made hard or made soft, never both at once. */
+static BOOL file_cache_flags_are_valid(DWORD flags)
+{
+    const DWORD known = FILE_CACHE_MAX_HARD_ENABLE | FILE_CACHE_MAX_HARD_DISABLE |
+                        FILE_CACHE_MIN_HARD_ENABLE | FILE_CACHE_MIN_HARD_DISABLE;
+    const DWORD max_both = FILE_CACHE_MAX_HARD_ENABLE | FILE_CACHE_MAX_HARD_DISABLE;
+    const DWORD min_both = FILE_CACHE_MIN_HARD_ENABLE | FILE_CACHE_MIN_HARD_DISABLE;
+    return !(flags & ~known) && (flags & max_both) != max_both && (flags & min_both) != min_both;
+}
+
+/* (SIZE_T)-1 for both sizes empties the cache. The caller needs SE_INCREASE_QUOTA_NAME, which
+ * the backend enables for the call when the token holds it. */
+BOOL WINAPI SetSystemFileCacheSize(SIZE_T minimum, SIZE_T maximum, DWORD flags)
+{
+    if (!file_cache_flags_are_valid(flags)) {
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    NTSTATUS status = km_nt_file_cache_write(minimum, maximum, flags);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -9,5 +9,10 @@ void km_nt_set_last_error(DWORD error)
 
 void km_nt_set_last_status(NTSTATUS status)
 {
-    RtlSetLastWin32Error(RtlNtStatusToDosError(status));
+    RtlSetLastWin32Error(km_nt_status_to_error(status));
+}
+
+DWORD km_nt_status_to_error(NTSTATUS status)
+{
+    return RtlNtStatusToDosError(status);
 }

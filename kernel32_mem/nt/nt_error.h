@@ -13,4 +13,7 @@ void km_nt_set_last_error(DWORD error);
 /* Stores the Win32 error code that Windows maps the NTSTATUS to. */
 void km_nt_set_last_status(NTSTATUS status);
 
+/* The Win32 error code that Windows maps the NTSTATUS to (ERROR_SUCCESS for 0). */
+DWORD km_nt_status_to_error(NTSTATUS status);
+
 #endif

@@ -1,5 +1,6 @@
 #include "nt/nt_system.h"
 
+#include "nt/nt_virtual.h"
 #include "nt/ntdll.h"
 
 /* The leading fields of SYSTEM_PERFORMANCE_INFORMATION, as the DDK lays them out; the kernel
@@ -31,6 +32,22 @@ typedef struct vm_counters {
     SIZE_T pagefile_usage;
     SIZE_T peak_pagefile_usage;
 } vm_counters;
+
+/* SYSTEM_FILECACHE_INFORMATION, as the DDK lays it out. The kernel counts the working-set
+ * limits in pages; its MM_WORKING_SET_* flags have the FILE_CACHE_* values. */
+typedef struct file_cache_information {
+    SIZE_T current_size;
+    SIZE_T peak_size;
+    ULONG page_fault_count;
+    SIZE_T minimum_working_set;
+    SIZE_T maximum_working_set;
+    SIZE_T current_size_including_transition;
+    SIZE_T peak_size_including_transition;
+    ULONG transition_repurpose_count;
+    ULONG flags;
+} file_cache_information;
+
+#define KM_FLUSH_FILE_CACHE ((SIZE_T)-1)
 
 /* KUSER_SHARED_DATA: mapped read-only at the same address in every process; LargePageMinimum
  * is at this offset on every version that has it. */
@@ -92,6 +109,38 @@ NTSTATUS km_nt_working_set_write(HANDLE process, SIZE_T minimum, SIZE_T maximum,
                               .MaximumWorkingSetSize = maximum,
                               .Flags = flags};
     return NtSetInformationProcess(process, KM_NT_PROCESS_QUOTA_LIMITS, &limits, sizeof limits);
+}
+
+NTSTATUS km_nt_file_cache_read(SIZE_T *minimum, SIZE_T *maximum, DWORD *flags)
+{
+    file_cache_information info = {0};
+    NTSTATUS status = NtQuerySystemInformation(KM_NT_SYSTEM_FILE_CACHE_INFORMATION_EX, &info,
+                                               sizeof info, NULL);
+    if (status)
+        return status;
+    SIZE_T page = km_nt_page_size();
+    *minimum = info.minimum_working_set * page;
+    *maximum = info.maximum_working_set * page;
+    *flags = info.flags;
+    return 0;
+}
+
+NTSTATUS km_nt_file_cache_write(SIZE_T minimum, SIZE_T maximum, DWORD flags)
+{
+    file_cache_information info = {.flags = flags};
+    SIZE_T page = km_nt_page_size();
+    info.minimum_working_set = minimum == KM_FLUSH_FILE_CACHE ? minimum : minimum / page;
+    info.maximum_working_set = maximum == KM_FLUSH_FILE_CACHE ? maximum : maximum / page;
+    BOOLEAN was_enabled = FALSE;
+    NTSTATUS privilege = RtlAdjustPrivilege(KM_NT_SE_INCREASE_QUOTA_PRIVILEGE, TRUE, FALSE,
+                                            &was_enabled);
+    if (privilege)
+        return privilege;
+    NTSTATUS status =
+        NtSetSystemInformation(KM_NT_SYSTEM_FILE_CACHE_INFORMATION_EX, &info, sizeof info);
+    if (!was_enabled)
+        RtlAdjustPrivilege(KM_NT_SE_INCREASE_QUOTA_PRIVILEGE, FALSE, FALSE, &was_enabled);
+    return status;
 }
 
 SIZE_T km_nt_large_page_minimum(void)

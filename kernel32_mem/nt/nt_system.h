@@ -24,6 +24,11 @@ NTSTATUS km_nt_memory_totals_read(km_nt_memory_totals *totals);
 NTSTATUS km_nt_working_set_read(HANDLE process, SIZE_T *minimum, SIZE_T *maximum, DWORD *flags);
 NTSTATUS km_nt_working_set_write(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags);
 
+/* The system file cache's working-set limits, in bytes, and their FILE_CACHE_* flags.
+ * A size of (SIZE_T)-1 for both limits asks the kernel to empty the cache. */
+NTSTATUS km_nt_file_cache_read(SIZE_T *minimum, SIZE_T *maximum, DWORD *flags);
+NTSTATUS km_nt_file_cache_write(SIZE_T minimum, SIZE_T maximum, DWORD flags);
+
 /* The large-page size the kernel publishes (0 where large pages are unsupported). */
 SIZE_T km_nt_large_page_minimum(void);
 

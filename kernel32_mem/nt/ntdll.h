@@ -19,6 +19,7 @@ typedef enum km_nt_memory_information_class {
 typedef enum km_nt_system_information_class {
     KM_NT_SYSTEM_BASIC_INFORMATION = 0,
     KM_NT_SYSTEM_PERFORMANCE_INFORMATION = 2,
+    KM_NT_SYSTEM_FILE_CACHE_INFORMATION_EX = 81,
 } km_nt_system_information_class;
 
 typedef enum km_nt_process_information_class {
@@ -63,6 +64,8 @@ NTSTATUS NTAPI NtSetInformationVirtualMemory(HANDLE process, ULONG info_class, U
                                              ULONG info_length);
 NTSTATUS NTAPI NtQuerySystemInformation(km_nt_system_information_class info_class, PVOID info,
                                         ULONG info_length, PULONG return_length);
+NTSTATUS NTAPI NtSetSystemInformation(km_nt_system_information_class info_class, PVOID info,
+                                      ULONG info_length);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_information_class info_class,
                                          PVOID info, ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, km_nt_process_information_class info_class,
@@ -154,8 +157,29 @@ NTSTATUS NTAPI NtFlushVirtualMemory(HANDLE process, PVOID *base, PSIZE_T size,
                                     km_nt_io_status_block *io_status);
 NTSTATUS NTAPI NtOpenDirectoryObject(PHANDLE directory, ACCESS_MASK access,
                                      const km_nt_object_attributes *attributes);
+NTSTATUS NTAPI NtOpenEvent(PHANDLE event, ACCESS_MASK access,
+                           const km_nt_object_attributes *attributes);
+/* NtQueryEvent's EventBasicInformation class and answer. */
+#define KM_NT_EVENT_BASIC_INFORMATION 0
+typedef struct km_nt_event_basic_information {
+    ULONG event_type;
+    LONG event_state;
+} km_nt_event_basic_information;
+NTSTATUS NTAPI NtQueryEvent(HANDLE event, ULONG info_class, PVOID info, ULONG info_length,
+                            PULONG return_length);
 NTSTATUS NTAPI NtClose(HANDLE handle);
 void NTAPI RtlInitUnicodeString(km_nt_unicode_string *string, PCWSTR source);
+
+/* ANSI_STRING, as the loader takes export names. */
+typedef struct km_nt_ansi_string {
+    USHORT length;
+    USHORT maximum_length;
+    PCHAR buffer;
+} km_nt_ansi_string;
+NTSTATUS NTAPI LdrGetDllHandle(PCWSTR path, PULONG characteristics,
+                               const km_nt_unicode_string *name, PVOID *module);
+NTSTATUS NTAPI LdrGetProcedureAddress(PVOID module, const km_nt_ansi_string *name, ULONG ordinal,
+                                      PVOID *address);
 NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH destination, ULONG destination_bytes,
                                       PULONG written_bytes, const CHAR *source,
                                       ULONG source_bytes);
@@ -166,6 +190,9 @@ NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER 
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);
 void NTAPI RtlRaiseException(PEXCEPTION_RECORD record);
 PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG first, PVECTORED_EXCEPTION_HANDLER handler);
+#define KM_NT_SE_INCREASE_QUOTA_PRIVILEGE 5
+NTSTATUS NTAPI RtlAdjustPrivilege(ULONG privilege, BOOLEAN enable, BOOLEAN current_thread,
+                                  PBOOLEAN was_enabled);
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS status);
 void NTAPI RtlSetLastWin32Error(DWORD error);
 
