@@ -1,0 +1,34 @@
+#include "bench.h"
+
+static void sample(bench_meter *meter)
+{
+    size_t committed = bench_committed_bytes();
+    size_t growth = committed > meter->base_committed ? committed - meter->base_committed : 0;
+    if (growth > meter->peak_committed)
+        meter->peak_committed = growth;
+}
+
+void bench_meter_start(bench_meter *meter)
+{
+    *meter = (bench_meter){.base_committed = bench_committed_bytes()};
+    meter->started_ns = bench_now_ns();
+}
+
+void bench_meter_checkpoint(bench_meter *meter)
+{
+    meter->elapsed_ns += bench_now_ns() - meter->started_ns;
+    sample(meter);
+    meter->started_ns = bench_now_ns();
+}
+
+void bench_meter_stop(bench_meter *meter)
+{
+    meter->elapsed_ns += bench_now_ns() - meter->started_ns;
+    sample(meter);
+}
+
+uint64_t bench_scaled(uint64_t operations, const bench_allocator *allocator)
+{
+    uint64_t scaled = (uint64_t)((double)operations * allocator->speed);
+    return scaled ? scaled : 1;
+}

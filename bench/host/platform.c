@@ -1,0 +1,52 @@
+/* The benchmark platform on Linux. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t bench_now_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Linux commits memory when it is first touched, so the resident set is what the allocators
+ * have committed (plus the program itself, which the meter subtracts as its baseline). */
+size_t bench_committed_bytes(void)
+{
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (!statm)
+        return 0;
+    unsigned long size = 0, resident = 0;
+    int read = fscanf(statm, "%lu %lu", &size, &resident);
+    fclose(statm);
+    return read == 2 ? resident * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+typedef struct thread_start {
+    void (*body)(void *);
+    void *argument;
+} thread_start;
+
+static void *thread_main(void *argument)
+{
+    thread_start *start = argument;
+    start->body(start->argument);
+    return NULL;
+}
+
+void bench_run_two_threads(void (*body)(void *argument), void *first, void *second)
+{
+    thread_start starts[2] = {{body, first}, {body, second}};
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&threads[i], NULL, thread_main, &starts[i]))
+            exit(2);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+}
