@@ -147,7 +147,8 @@ int bench_suite_run(const bench_entry *entries, size_t count, const bench_option
 
     int status = 0;
     if (options->csv_path) {
-        FILE *file = fopen(options->csv_path, options->csv_header ? "w" : "a");
+        /* Binary: the CSV has Unix line ends on every platform. */
+        FILE *file = fopen(options->csv_path, options->csv_header ? "wb" : "ab");
         if (!file) {
             fprintf(stderr, "cannot write %s\n", options->csv_path);
             status = 1;
