@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: sets the machine up, builds kernel32_mem.dll for x86_64 and i686,
-# and runs km_demo.exe under Wine, calling each implemented export through kernel32_mem.dll.
+# runs km_demo.exe under Wine, calling each implemented export through kernel32_mem.dll, then a
+# short run of the benchmark suite.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -18,3 +19,9 @@ trap 'tests/tools/wine_session.sh stop' EXIT
 echo
 echo "wine build/win64/bin/km_demo.exe"
 wine build/win64/bin/km_demo.exe
+
+# A short run of the benchmark suite (about half a minute); the full one is
+# `cmake --build --preset win64 --target bench`.
+echo
+echo "cmake --build --preset win64 --target bench_short"
+cmake --build --preset win64 --target bench_short 2>&1 | grep -v -e '^\[bench\]' -e '^\[[ 0-9]*%\]' -e 'Built target'

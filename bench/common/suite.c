@@ -45,6 +45,8 @@ bool bench_options_parse(int argc, char **argv, bench_options *options)
             }
         } else if (!strcmp(argv[i], "--csv")) {
             options->csv_path = value;
+        } else if (!strcmp(argv[i], "--workload")) {
+            options->workload = value;
         } else {
             fprintf(stderr, "%s: unknown argument\n", argv[i]);
             return false;
@@ -130,8 +132,25 @@ static void print_table(const bench_entry *entries, const bench_row *rows, size_
     }
 }
 
-int bench_suite_run(const bench_entry *entries, size_t count, const bench_options *options)
+/* Keeps the entries of the chosen workload (all when none is chosen); returns their count. */
+static size_t select_workload(bench_entry *entries, size_t count, const char *workload)
 {
+    if (!workload)
+        return count;
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(entries[i].workload->name, workload))
+            entries[kept++] = entries[i];
+    return kept;
+}
+
+int bench_suite_run(bench_entry *entries, size_t count, const bench_options *options)
+{
+    count = select_workload(entries, count, options->workload);
+    if (!count) {
+        fprintf(stderr, "no workload is called %s\n", options->workload);
+        return 2;
+    }
     int repetitions = options->repetitions;
     bench_run *runs = calloc(count * (size_t)repetitions, sizeof *runs);
     bench_row *rows = calloc(count, sizeof *rows);

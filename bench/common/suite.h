@@ -21,13 +21,15 @@ typedef struct bench_options {
     int repetitions;
     const char *csv_path; /* NULL: no file */
     bool csv_header;      /* write the header line first (a fresh file) */
+    const char *workload; /* NULL: every workload */
 } bench_options;
 
-/* Parses --scale smoke|short|full, --repetitions N, --csv PATH and --append (add rows to an
- * existing file, without a header); false, after saying why, on anything else. */
+/* Parses --scale smoke|short|full, --repetitions N, --csv PATH, --workload NAME (that one
+ * only) and --append (add rows to an existing file, without a header); false, after saying
+ * why, on anything else. */
 bool bench_options_parse(int argc, char **argv, bench_options *options);
 
 /* Runs the entries and writes the results; returns 0 or an exit code. */
-int bench_suite_run(const bench_entry *entries, size_t count, const bench_options *options);
+int bench_suite_run(bench_entry *entries, size_t count, const bench_options *options);
 
 #endif

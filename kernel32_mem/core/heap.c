@@ -223,7 +223,8 @@ static bool is_large_request(const km_heap *heap, size_t size)
     return !heap->maximum && size > KM_LARGE_THRESHOLD;
 }
 
-static void *alloc_locked(km_heap *heap, size_t size, km_status *status)
+/* A large block gets a reservation of at least reserve_at_least bytes. */
+static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
     if (size <= KM_RUN_DATA_MAX) {
@@ -235,7 +236,7 @@ static void *alloc_locked(km_heap *heap, size_t size, km_status *status)
         *status = KM_NO_MEMORY;
         block = NULL;
     } else if (is_large_request(heap, size)) {
-        block = km_large_alloc_locked(heap, size, status);
+        block = km_large_alloc_locked(heap, size, reserve_at_least, status);
     } else {
         block = km_span_alloc_locked(heap, size, status);
     }
@@ -258,7 +259,7 @@ static void free_locked(km_heap *heap, const km_block_ref *ref)
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
 {
     bool locked = km_heap_enter(heap, flags);
-    void *block = alloc_locked(heap, size, status);
+    void *block = alloc_locked(heap, size, 0, status);
     km_heap_leave(heap, locked);
     /* A large block's pages are fresh from the system and read as zero already. */
     if (block && (flags & KM_HEAP_ZERO) && !is_large_request(heap, size))
@@ -314,7 +315,9 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
         *status = KM_NO_MEMORY;
         return NULL;
     }
-    char *moved = alloc_locked(heap, size, status);
+    /* Room to grow: a buffer grown step by step then moves only every half as much again. */
+    size_t headroom = size > old_size && size / 2 < SIZE_MAX - size ? size + size / 2 : 0;
+    char *moved = alloc_locked(heap, size, headroom, status);
     if (!moved)
         return NULL;
     memcpy(moved, (void *)data, old_size < size ? old_size : size);

@@ -208,6 +208,10 @@ void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count);
 size_t km_segment_decommit_free(km_segment *segment);
 km_run *km_segment_run_record(km_segment *segment, size_t slot);
 km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size);
+/* A reservation of size bytes whose first `committed` are committed, counted in the heap's
+ * totals; NULL when either step fails (nothing is left reserved). */
+void *km_heap_reserve(km_heap *heap, size_t size, size_t committed);
+void km_heap_release(km_heap *heap, uintptr_t base, size_t size, size_t committed);
 void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
 
 /* run.c */
@@ -223,7 +227,8 @@ void km_span_free_locked(km_heap *heap, const km_block_ref *ref);
 bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
 
 /* large.c */
-void *km_large_alloc_locked(km_heap *heap, size_t size, km_status *status);
+void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
+                            km_status *status);
 void km_large_free_locked(km_heap *heap, size_t index);
 bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index);
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size);

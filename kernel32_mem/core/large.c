@@ -1,7 +1,13 @@
 /*
  * Large blocks: a request above KM_LARGE_THRESHOLD in a growable heap gets a reservation of its
- * own, committed as far as its data reaches and released as soon as it is freed, so a big block
+ * own, released as soon as it is freed (as Windows releases its huge blocks), so a big block
  * never pins memory in a segment.
+ *
+ * A new block's reservation is committed whole, in the same system call that makes it (at most
+ * one granule, 64 KiB, more than the data needs, and one call fewer for every large block). A
+ * block that grows past its reservation moves to one with half as much again as room, committed
+ * only as far as the data reaches, so a buffer grown step by step moves a logarithmic number of
+ * times.
  *
  * The heap lists its large blocks in a table sorted by address, kept in a reservation of the
  * table's own: a pointer is a large block only if the table has it, which is known without
@@ -70,29 +76,29 @@ static km_status grow_table(km_heap *heap)
     return KM_OK;
 }
 
-void *km_large_alloc_locked(km_heap *heap, size_t size, km_status *status)
+void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
+                            km_status *status)
 {
-    size_t total, reserved, committed;
+    size_t total, reserved, committed, wanted;
     if (size > SIZE_MAX - KM_BLOCK_ALIGNMENT ||
         !km_align_up(total = size + KM_BLOCK_ALIGNMENT, heap->pages->granularity, &reserved) ||
-        !km_align_up(total, heap->pages->page_size, &committed)) {
+        !km_align_up(total, heap->pages->page_size, &committed) ||
+        !km_align_up(reserve_at_least, heap->pages->granularity, &wanted)) {
         *status = KM_NO_MEMORY;
         return NULL;
     }
     *status = grow_table(heap);
     if (*status != KM_OK)
         return NULL;
-    void *base = heap->pages->reserve(heap->pages, reserved);
+    if (wanted > reserved)
+        reserved = wanted; /* room to grow: only the data is committed */
+    else
+        committed = reserved;
+    void *base = km_heap_reserve(heap, reserved, committed);
     if (!base) {
         *status = KM_NO_MEMORY;
         return NULL;
     }
-    *status = km_heap_commit(heap, (uintptr_t)base, committed);
-    if (*status != KM_OK) {
-        heap->pages->release(heap->pages, base, reserved);
-        return NULL;
-    }
-    heap->reserved_bytes += reserved;
     km_large_table *table = &heap->large;
     size_t at = lower_bound(table, (uintptr_t)base);
     memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
@@ -108,9 +114,7 @@ void km_large_free_locked(km_heap *heap, size_t index)
     memmove(&table->blocks[index], &table->blocks[index + 1],
             (table->count - index - 1) * sizeof(km_large_block));
     table->count--;
-    heap->committed_bytes -= block.committed;
-    heap->reserved_bytes -= block.reserved;
-    heap->pages->release(heap->pages, (void *)block.base, block.reserved);
+    km_heap_release(heap, block.base, block.reserved, block.committed);
 }
 
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
@@ -135,8 +139,10 @@ bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
 void km_large_release_all(km_heap *heap)
 {
     km_large_table *table = &heap->large;
-    while (table->count)
-        km_large_free_locked(heap, table->count - 1);
+    while (table->count) {
+        km_large_block *block = &table->blocks[--table->count];
+        km_heap_release(heap, block->base, block->reserved, block->committed);
+    }
     if (table->blocks) {
         heap->pages->release(heap->pages, table->blocks, table->reserved);
         heap->reserved_bytes -= table->reserved;

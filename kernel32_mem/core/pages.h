@@ -11,6 +11,8 @@
  * - reserve returns a range aligned to granularity, or NULL; nothing in it is accessible yet.
  * - commit makes [address, address + size) readable and writable (and executable when asked),
  *   reading as zero if it was not committed before; it may fail with KM_NO_MEMORY.
+ * - reserve_committed, which may be NULL, reserves a range and commits all of it at once (one
+ *   system call where reserve and commit would take two); the core falls back on those two.
  * - decommit and release cannot fail for a range the core got from this provider.
  * - Addresses and sizes passed to commit and decommit are multiples of page_size, inside one
  *   reservation; release takes exactly what reserve returned.
@@ -30,6 +32,7 @@ struct km_pages {
     km_status (*commit)(km_pages *self, void *address, size_t size, bool executable);
     void (*decommit)(km_pages *self, void *address, size_t size);
     void (*release)(km_pages *self, void *address, size_t size);
+    void *(*reserve_committed)(km_pages *self, size_t size, bool executable);
     size_t page_size;
     size_t granularity;
 };

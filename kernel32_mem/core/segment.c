@@ -68,6 +68,36 @@ km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size)
     return status;
 }
 
+void *km_heap_reserve(km_heap *heap, size_t size, size_t committed)
+{
+    km_pages *pages = heap->pages;
+    bool executable = (heap->flags & KM_HEAP_EXECUTABLE) != 0;
+    void *base;
+    if (committed == size && pages->reserve_committed) {
+        base = pages->reserve_committed(pages, size, executable);
+        if (!base)
+            return NULL;
+        heap->committed_bytes += committed;
+    } else {
+        base = pages->reserve(pages, size);
+        if (!base)
+            return NULL;
+        if (km_heap_commit(heap, (uintptr_t)base, committed) != KM_OK) {
+            pages->release(pages, base, size);
+            return NULL;
+        }
+    }
+    heap->reserved_bytes += size;
+    return base;
+}
+
+void km_heap_release(km_heap *heap, uintptr_t base, size_t size, size_t committed)
+{
+    heap->committed_bytes -= committed;
+    heap->reserved_bytes -= size;
+    heap->pages->release(heap->pages, (void *)base, size);
+}
+
 void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size)
 {
     if (size == 0)

@@ -13,6 +13,17 @@ static void *nt_reserve(km_pages *self, size_t size)
     return base;
 }
 
+static void *nt_reserve_committed(km_pages *self, size_t size, bool executable)
+{
+    void *base = NULL;
+    SIZE_T length = size;
+    (void)self;
+    if (km_nt_virtual_alloc(KM_NT_CURRENT_PROCESS, &base, &length, MEM_RESERVE | MEM_COMMIT,
+                            executable ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE) != 0)
+        return NULL;
+    return base;
+}
+
 static km_status nt_commit(km_pages *self, void *address, size_t size, bool executable)
 {
     SIZE_T length = size;
@@ -45,6 +56,7 @@ km_pages *km_nt_pages(void)
         .commit = nt_commit,
         .decommit = nt_decommit,
         .release = nt_release,
+        .reserve_committed = nt_reserve_committed,
     };
     /* Racing first callers store the same values. */
     if (!pages.granularity) {

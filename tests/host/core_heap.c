@@ -276,6 +276,41 @@ static void many_blocks_grow_the_heap_and_all_memory_returns(void **state)
     free(blocks);
 }
 
+static void a_freed_large_block_releases_its_reservation(void **state)
+{
+    fixture *f = *state;
+    size_t reservations = f->pages.reservations, reserved = f->pages.reserved_bytes;
+    void *block = alloc_ok(f->heap, 2 << 20);
+    assert_true(f->pages.reservations > reservations);
+    assert_int_equal(km_heap_free(f->heap, 0, block), KM_OK);
+    /* What stays is the large-block table's own reservation, made with the first block. */
+    assert_int_equal(f->pages.reservations, reservations + 1);
+    assert_true(f->pages.reserved_bytes < reserved + (2 << 20));
+    assert_int_equal(km_heap_free(f->heap, 0, block), KM_INVALID_POINTER);
+}
+
+static void a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times(void **state)
+{
+    fixture *f = *state;
+    size_t size = 1 << 20;
+    unsigned char *buffer = alloc_ok(f->heap, size);
+    buffer[0] = 0x5A;
+    int moves = 0;
+    while (size < (64u << 20)) {
+        size += 64 << 10;
+        km_status status;
+        unsigned char *grown = km_heap_realloc(f->heap, 0, buffer, size, &status);
+        assert_non_null(grown);
+        moves += grown != buffer;
+        buffer = grown;
+        buffer[size - 1] = 1;
+    }
+    assert_int_equal(buffer[0], 0x5A);
+    /* 1 MiB to 64 MiB by half as much again each move: about ten moves, not a thousand. */
+    assert_true(moves <= 12);
+    assert_int_equal(km_heap_free(f->heap, 0, buffer), KM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +326,8 @@ int main(void)
         T(walk_reports_every_busy_block_once),
         T(summary_and_compact_account_for_memory),
         T(many_blocks_grow_the_heap_and_all_memory_returns),
+        T(a_freed_large_block_releases_its_reservation),
+        T(a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

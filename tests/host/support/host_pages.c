@@ -71,6 +71,23 @@ static void host_release(km_pages *pages, void *address, size_t size)
     host->reservations--;
 }
 
+/* One request, as on Windows: it fails as a whole or not at all. */
+static void *host_reserve_committed(km_pages *pages, size_t size, bool executable)
+{
+    km_host_pages *host = host_of(pages);
+    if (request_fails(host))
+        return NULL;
+    long failures_after = host->failures_after;
+    host->failures_after = -1;
+    void *base = host_reserve(pages, size);
+    if (base && host_commit(pages, base, size, executable) != KM_OK) {
+        host_release(pages, base, size);
+        base = NULL;
+    }
+    host->failures_after = failures_after;
+    return base;
+}
+
 void km_host_pages_init(km_host_pages *host)
 {
     *host = (km_host_pages){
@@ -78,6 +95,7 @@ void km_host_pages_init(km_host_pages *host)
                   .commit = host_commit,
                   .decommit = host_decommit,
                   .release = host_release,
+                  .reserve_committed = host_reserve_committed,
                   .page_size = HOST_PAGE_SIZE,
                   .granularity = HOST_GRANULARITY},
         .failures_after = -1,
