@@ -6,15 +6,16 @@ if (format eq 'svg') {
     set terminal pngcairo size 1100,560 background rgb 'white' font 'sans,11'
 }
 set output output
+set termoption noenhanced
 set title 'ns per operation (median of repetitions; lower is better)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
-set format y '10^{%L}'
+set format y '%.0s%c'
 set ylabel 'ns per operation'
 set grid ytics
 set key outside right top
-set xtics nomirror rotate by -20
+set xtics nomirror
 plot for [column = 2:columns] data using column:xtic(1) title columnheader(column)

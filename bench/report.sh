@@ -22,11 +22,11 @@ END {
     for (i = 2; i <= last; i++) {
         split(line[i], f, ",")
         ratio = reference[f[1]] + 0 > 0 ? sprintf("%.2fx", f[4] / reference[f[1]]) : "-"
-        overhead = f[8] + 0 > 0 ? sprintf("%.3f", f[7] / f[8]) : "-"
+        overhead = f[8] + 0 >= 1048576 ? sprintf("%.3f", f[7] / f[8]) : "-"
         printf "| %s | %s | %s | %.1f | %.1f - %.1f | %s | %d | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], ratio, f[7], overhead
     }
     print ""
-    print "A ratio above 1 means slower than kernel32_mem; committed / live is peak committed over peak live bytes (- where live bytes are not measured)."
+    print "A ratio above 1 means slower than kernel32_mem; committed / live is peak committed over peak live bytes, shown where at least 1 MiB was live."
 }' "$csv" >"$dir/results.md"
 [ "${2:-}" = --print ] && cat "$dir/results.md"
 

@@ -125,7 +125,8 @@ static void print_table(const bench_entry *entries, const bench_row *rows, size_
         printf("%-13s %-18s %12.1f %23s %8.2fx %15zu", entries[i].workload->name,
                entries[i].allocator->name, rows[i].median, spread,
                reference > 0 ? rows[i].median / reference : 0.0, rows[i].peak_committed);
-        if (rows[i].peak_live)
+        /* Below a megabyte live, fixed costs (a first slot, an arena) swamp the ratio. */
+        if (rows[i].peak_live >= (1u << 20))
             printf(" %8.3f\n", (double)rows[i].peak_committed / (double)rows[i].peak_live);
         else
             printf(" %8s\n", "-");
