@@ -28,6 +28,10 @@ typedef struct bench_allocator {
     double speed;
 } bench_allocator;
 
+/* malloc/free/realloc of the C runtime, named `name`; `end`, which may be NULL, runs after
+ * each run (to hand memory back). */
+bench_allocator bench_malloc_allocator(const char *name, double speed, void (*end)(void *context));
+
 /* The platform: a clock, the process's committed memory, and two threads. */
 uint64_t bench_now_ns(void);
 size_t bench_committed_bytes(void);

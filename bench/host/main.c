@@ -50,24 +50,6 @@ static void core_end(void *context)
     km_heap_destroy(((core_context *)context)->heap);
 }
 
-static void *malloc_alloc(void *context, size_t size)
-{
-    (void)context;
-    return malloc(size);
-}
-
-static void malloc_release(void *context, void *block)
-{
-    (void)context;
-    free(block);
-}
-
-static void *malloc_resize(void *context, void *block, size_t size)
-{
-    (void)context;
-    return realloc(block, size);
-}
-
 int main(int argc, char **argv)
 {
     const char *malloc_name = "glibc";
@@ -102,11 +84,7 @@ int main(int argc, char **argv)
                                                           .end = core_end,
                                                           .context = &core,
                                                           .speed = 1.0};
-    allocators[allocator_count++] = (bench_allocator){.name = malloc_name,
-                                                      .alloc = malloc_alloc,
-                                                      .release = malloc_release,
-                                                      .resize = malloc_resize,
-                                                      .speed = 1.0};
+    allocators[allocator_count++] = bench_malloc_allocator(malloc_name, 1.0, NULL);
     bench_entry entries[16];
     size_t count = 0;
     for (size_t w = 0; w < bench_portable_workload_count; w++)

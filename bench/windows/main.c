@@ -20,24 +20,6 @@ void mi_free(void *block);
 void mi_collect(int force);
 #endif
 
-static void *crt_alloc(void *context, size_t size)
-{
-    (void)context;
-    return malloc(size);
-}
-
-static void crt_release(void *context, void *block)
-{
-    (void)context;
-    free(block);
-}
-
-static void *crt_resize(void *context, void *block, size_t size)
-{
-    (void)context;
-    return realloc(block, size);
-}
-
 static void crt_end(void *context)
 {
     (void)context;
@@ -98,12 +80,7 @@ int main(int argc, char **argv)
     size_t heap_count = 0;
     allocators[heap_count++] = kernel32_side_heap_allocator("kernel32_mem", &ours, 1.0);
     allocators[heap_count++] = kernel32_side_heap_allocator("system_heap", &system, slow);
-    allocators[heap_count++] = (bench_allocator){.name = "msvcrt",
-                                                 .alloc = crt_alloc,
-                                                 .release = crt_release,
-                                                 .resize = crt_resize,
-                                                 .end = crt_end,
-                                                 .speed = slow};
+    allocators[heap_count++] = bench_malloc_allocator("msvcrt", slow, crt_end);
 #ifdef KM_BENCH_MIMALLOC
     allocators[heap_count++] = (bench_allocator){.name = "mimalloc",
                                                  .alloc = mimalloc_alloc,
