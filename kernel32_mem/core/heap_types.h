@@ -72,8 +72,12 @@ typedef struct km_run {
     uint16_t size_class;
     uint16_t search_word; /* no free block in a word before this one */
     uint32_t head_slot;
+    uint32_t committed_end; /* bytes from the run's first slot known to be committed */
     uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
 } km_run;
+
+/* A run commits its slots as its blocks are handed out, this much ahead at a time. */
+#define KM_RUN_COMMIT_STEP ((size_t)16 << 10)
 
 #define KM_SPAN_CLASS 0xffffu
 

@@ -83,13 +83,16 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
                 continue;
             }
             uintptr_t header = run->first_block + index * run->block_size;
-            size_t requested = ((const km_block_header *)header)->requested;
-            if (km_run_is_block_free(run, index))
+            /* Only a busy block's header is read: free blocks may lie beyond the pages the run
+             * has committed so far. */
+            if (km_run_is_block_free(run, index)) {
                 fill(entry, KM_WALK_FREE, header + KM_HEADER_SIZE,
                      run->block_size - KM_HEADER_SIZE, KM_HEADER_SIZE, region);
-            else
+            } else {
+                size_t requested = ((const km_block_header *)header)->requested;
                 fill(entry, KM_WALK_BUSY, header + KM_HEADER_SIZE, requested,
                      run->block_size - requested, region);
+            }
             *next = header + run->block_size;
             return true;
         }

@@ -7,6 +7,10 @@
  * reach; allocation takes the lowest set bit at or after search_word, so busy blocks pack towards
  * the start of the run and a run whose blocks are all freed goes back to its segment.
  *
+ * A run's slots are committed as allocation reaches them, KM_RUN_COMMIT_STEP ahead, so a size
+ * class used for a handful of blocks costs a few pages, not the whole run; blocks are handed out
+ * lowest first, so the committed part is always a prefix.
+ *
  * A class keeps its runs with a free block on a list; allocation takes from the head, a run that
  * fills leaves it, a run that gains a free block joins at the head. An empty run is returned to
  * its segment unless it is the class's only run with free blocks, so that one block allocated
@@ -67,8 +71,7 @@ static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
     size_t slots = heap->run_slots[size_class];
     km_segment *segment;
     size_t slot;
-    *status = km_heap_take_slots_locked(heap, slots, slots * KM_SLOT_SIZE, KM_SLOT_RUN, &segment,
-                                        &slot);
+    *status = km_heap_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
     if (*status != KM_OK)
         return NULL;
     km_run *run = km_segment_run_record(segment, slot);
@@ -89,6 +92,27 @@ static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
         run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
     link_partial(heap, run);
     return run;
+}
+
+/* Commits the run's slots through address `end`, a step ahead; the slots' own records say what
+ * is committed already, so pages a free slot kept committed cost nothing. */
+static km_status commit_through(km_run *run, uintptr_t end)
+{
+    uintptr_t start = run->first_block - KM_BLOCK_LEAD;
+    size_t needed = end - start;
+    if (needed <= run->committed_end)
+        return KM_OK;
+    km_segment *segment = run->segment;
+    size_t page = segment->heap->pages->page_size;
+    size_t run_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
+    size_t wanted = (needed + KM_RUN_COMMIT_STEP + page - 1) & ~(page - 1);
+    if (wanted > run_bytes)
+        wanted = run_bytes;
+    km_status status = km_segment_commit_slots(segment, run->head_slot,
+                                               segment->slots[run->head_slot].span, wanted);
+    if (status == KM_OK)
+        run->committed_end = (uint32_t)wanted;
+    return status;
 }
 
 /* Takes the lowest free block of a run that has one. */
@@ -113,9 +137,14 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
             return NULL;
     }
     size_t index = take_free_block(run);
+    uintptr_t header = run->first_block + index * run->block_size;
+    *status = commit_through(run, header + run->block_size);
+    if (*status != KM_OK) {
+        run->free_map[index / 64] |= (uint64_t)1 << (index % 64);
+        return NULL;
+    }
     if (--run->free_count == 0)
         unlink_partial(heap, run);
-    uintptr_t header = run->first_block + index * run->block_size;
     km_block_seal(heap, header, size);
     *status = KM_OK;
     return (void *)(header + KM_HEADER_SIZE);
