@@ -2,32 +2,38 @@
 # report.sh RESULTS.csv [--print]: beside the CSV, writes results.md (a Markdown table: each
 # workload's allocators with the ratio of their time to kernel32_mem's, or kernel32_mem_core's)
 # and, when gnuplot is installed, chart.svg and chart.png (ns per operation per workload and
-# allocator, log scale). --print also prints the table.
+# allocator, log scale). Where RESULTS.instructions.csv exists (the native suite, counted under
+# callgrind), the table gains an instructions-per-operation column. --print also prints the table.
 set -euo pipefail
 
 csv=$1
 dir=$(dirname "$csv")
+instructions=${csv%.csv}.instructions.csv
+[ -f "$instructions" ] || instructions=/dev/null
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 awk -F, '
-NR == 1 { next }
+FILENAME == ARGV[1] { if (FNR > 1) { counted[$1 "," $2] = $4; with_counts = 1 } next }
+FNR == 1 { next }
 {
-    line[NR] = $0
+    line[FNR] = $0
     if ($2 ~ /^kernel32_mem/) reference[$1] = $4
-    last = NR
+    last = FNR
 }
 END {
-    print "| workload | allocator | threads | ns/op (median) | min - max | vs kernel32_mem | peak committed bytes | committed / live |"
-    print "|---|---|---:|---:|---:|---:|---:|---:|"
+    printf "| workload | allocator | threads | ns/op (median) | min - max | vs kernel32_mem | peak committed bytes | committed / live |%s\n", with_counts ? " instructions/op |" : ""
+    printf "|---|---|---:|---:|---:|---:|---:|---:|%s\n", with_counts ? "---:|" : ""
     for (i = 2; i <= last; i++) {
         split(line[i], f, ",")
         ratio = reference[f[1]] + 0 > 0 ? sprintf("%.2fx", f[4] / reference[f[1]]) : "-"
         overhead = f[8] + 0 >= 1048576 ? sprintf("%.3f", f[7] / f[8]) : "-"
-        printf "| %s | %s | %s | %.1f | %.1f - %.1f | %s | %d | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], ratio, f[7], overhead
+        key = f[1] "," f[2]
+        count = !with_counts ? "" : (key in counted ? " " counted[key] " |" : " - |")
+        printf "| %s | %s | %s | %.1f | %.1f - %.1f | %s | %d | %s |%s\n", f[1], f[2], f[3], f[4], f[5], f[6], ratio, f[7], overhead, count
     }
     print ""
     print "A ratio above 1 means slower than kernel32_mem; committed / live is peak committed over peak live bytes, shown where at least 1 MiB was live."
-}' "$csv" >"$dir/results.md"
+}' "$instructions" "$csv" >"$dir/results.md"
 [ "${2:-}" = --print ] && cat "$dir/results.md"
 
 # gnuplot wants a matrix: one line per workload, one column per allocator ("NaN" where an

@@ -13,7 +13,7 @@ packages=(
     gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686
     wine64 wine64-tools
     libcmocka-dev dpkg-dev
-    libmimalloc-dev libjemalloc-dev gnuplot-nox
+    libmimalloc-dev libjemalloc-dev gnuplot-nox valgrind
 )
 
 as_root() {

@@ -10,6 +10,7 @@
 #ifndef KM_BENCH_H
 #define KM_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,14 @@ bench_allocator bench_malloc_allocator(const char *name, double speed, void (*en
 uint64_t bench_now_ns(void);
 size_t bench_committed_bytes(void);
 void bench_run_two_threads(void (*body)(void *argument), void *first, void *second);
+
+/* Instruction counting, for a stable figure where time is noisy: when the program runs under
+ * callgrind (natively), only the timed chunks are counted, and each run's count is dumped with
+ * a label "workload allocator threads operations" (host/instructions.sh reads the dumps). Elsewhere
+ * these do nothing. */
+void bench_count_instructions(bool on);
+void bench_dump_instructions(const char *workload, const char *allocator, int threads,
+                             uint64_t operations);
 
 typedef struct bench_meter {
     uint64_t elapsed_ns, started_ns;

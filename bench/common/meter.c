@@ -8,22 +8,34 @@ static void sample(bench_meter *meter)
         meter->peak_committed = growth;
 }
 
+static void start_clock(bench_meter *meter)
+{
+    bench_count_instructions(true);
+    meter->started_ns = bench_now_ns();
+}
+
+static void stop_clock(bench_meter *meter)
+{
+    meter->elapsed_ns += bench_now_ns() - meter->started_ns;
+    bench_count_instructions(false);
+}
+
 void bench_meter_start(bench_meter *meter)
 {
     *meter = (bench_meter){.base_committed = bench_committed_bytes()};
-    meter->started_ns = bench_now_ns();
+    start_clock(meter);
 }
 
 void bench_meter_checkpoint(bench_meter *meter)
 {
-    meter->elapsed_ns += bench_now_ns() - meter->started_ns;
+    stop_clock(meter);
     sample(meter);
-    meter->started_ns = bench_now_ns();
+    start_clock(meter);
 }
 
 void bench_meter_stop(bench_meter *meter)
 {
-    meter->elapsed_ns += bench_now_ns() - meter->started_ns;
+    stop_clock(meter);
     sample(meter);
 }
 

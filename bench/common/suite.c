@@ -93,6 +93,8 @@ static bench_run run_once(const bench_entry *entry, bench_scale scale)
         a->begin(a->context);
     bench_meter meter;
     entry->workload->run(a, scale, &meter);
+    bench_dump_instructions(entry->workload->name, a->name, entry->workload->threads,
+                            meter.operations);
     if (a->end)
         a->end(a->context);
     return (bench_run){

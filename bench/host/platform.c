@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,3 +53,35 @@ void bench_run_two_threads(void (*body)(void *argument), void *first, void *seco
     for (int i = 0; i < 2; i++)
         pthread_join(threads[i], NULL);
 }
+
+#ifdef CALLGRIND_TOGGLE_COLLECT
+/* Callgrind starts with collection off (--collect-atstart=no); each call flips it. */
+void bench_count_instructions(bool on)
+{
+    (void)on;
+    if (RUNNING_ON_VALGRIND)
+        CALLGRIND_TOGGLE_COLLECT;
+}
+
+void bench_dump_instructions(const char *workload, const char *allocator, int threads,
+                             uint64_t operations)
+{
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    char label[128];
+    snprintf(label, sizeof label, "%s %s %d %llu", workload, allocator, threads,
+             (unsigned long long)operations);
+    CALLGRIND_DUMP_STATS_AT(label);
+}
+#else
+void bench_count_instructions(bool on)
+{
+    (void)on;
+}
+
+void bench_dump_instructions(const char *workload, const char *allocator, int threads,
+                             uint64_t operations)
+{
+    (void)workload, (void)allocator, (void)threads, (void)operations;
+}
+#endif

@@ -56,3 +56,15 @@ void bench_run_two_threads(void (*body)(void *argument), void *first, void *seco
     for (int i = 0; i < 2; i++)
         CloseHandle(threads[i]);
 }
+
+/* No instruction counter on Windows. */
+void bench_count_instructions(bool on)
+{
+    (void)on;
+}
+
+void bench_dump_instructions(const char *workload, const char *allocator, int threads,
+                             uint64_t operations)
+{
+    (void)workload, (void)allocator, (void)threads, (void)operations;
+}
