@@ -210,7 +210,11 @@ bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
                             size_t committed_bytes);
 void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count);
 size_t km_segment_decommit_free(km_segment *segment);
-km_run *km_segment_run_record(km_segment *segment, size_t slot);
+/* A slot's run record (heads' records only are used). */
+static inline km_run *km_segment_run_record(km_segment *segment, size_t slot)
+{
+    return &segment->runs[slot];
+}
 km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size);
 /* A reservation of size bytes whose first `committed` are committed, counted in the heap's
  * totals; NULL when either step fails (nothing is left reserved). */
@@ -222,7 +226,10 @@ void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
 void km_heap_init_run_geometry(km_heap *heap);
 void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status);
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
-bool km_run_is_block_free(const km_run *run, size_t index);
+static inline bool km_run_is_block_free(const km_run *run, size_t index)
+{
+    return (run->free_map[index / 64] >> (index % 64)) & 1;
+}
 size_t km_run_count_free(const km_run *run);
 
 /* span.c */

@@ -66,7 +66,8 @@ static void unlink_partial(km_heap *heap, km_run *run)
     run->next = run->prev = NULL;
 }
 
-static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
+__attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_class,
+                                                  km_status *status)
 {
     size_t slots = heap->run_slots[size_class];
     km_segment *segment;
@@ -94,14 +95,11 @@ static km_run *new_run(km_heap *heap, unsigned size_class, km_status *status)
     return run;
 }
 
-/* Commits the run's slots through address `end`, a step ahead; the slots' own records say what
- * is committed already, so pages a free slot kept committed cost nothing. */
-static km_status commit_through(km_run *run, uintptr_t end)
+/* Commits the run's slots to cover `needed` bytes, a step ahead; the slots' own records say
+ * what is committed already, so pages a free slot kept committed cost nothing. Kept out of
+ * line: allocation's fast path should not pay for this one's registers. */
+__attribute__((noinline)) static km_status commit_more(km_run *run, size_t needed)
 {
-    uintptr_t start = run->first_block - KM_BLOCK_LEAD;
-    size_t needed = end - start;
-    if (needed <= run->committed_end)
-        return KM_OK;
     km_segment *segment = run->segment;
     size_t page = segment->heap->pages->page_size;
     size_t run_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
@@ -113,6 +111,13 @@ static km_status commit_through(km_run *run, uintptr_t end)
     if (status == KM_OK)
         run->committed_end = (uint32_t)wanted;
     return status;
+}
+
+/* Makes sure the run's pages are committed through address `end`. */
+static km_status commit_through(km_run *run, uintptr_t end)
+{
+    size_t needed = end - (run->first_block - KM_BLOCK_LEAD);
+    return needed <= run->committed_end ? KM_OK : commit_more(run, needed);
 }
 
 /* Takes the lowest free block of a run that has one. */
@@ -148,11 +153,6 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
     km_block_seal(heap, header, size);
     *status = KM_OK;
     return (void *)(header + KM_HEADER_SIZE);
-}
-
-bool km_run_is_block_free(const km_run *run, size_t index)
-{
-    return (run->free_map[index / 64] >> (index % 64)) & 1;
 }
 
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref)

@@ -154,11 +154,6 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
     return KM_OK;
 }
 
-km_run *km_segment_run_record(km_segment *segment, size_t slot)
-{
-    return &segment->runs[slot];
-}
-
 static size_t segment_committed_bytes(const km_segment *segment)
 {
     size_t page = segment->heap->pages->page_size;

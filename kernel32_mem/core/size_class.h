@@ -28,8 +28,18 @@
 #define KM_SIZE_CLASS_COUNT (KM_LINEAR_CLASS_COUNT + (16 - 7) * KM_CLASSES_PER_DOUBLING)
 
 /* The class of a request of size bytes, 0 <= size <= KM_SMALL_MAX. A size of 0 gets the
- * smallest class, as HeapAlloc(0) returns a real block. */
-unsigned km_size_class_of(size_t size);
+ * smallest class, as HeapAlloc(0) returns a real block. Inline: every allocation asks. */
+static inline unsigned km_size_class_of(size_t size)
+{
+    if (size <= KM_LINEAR_CLASS_LIMIT)
+        return size == 0 ? 0 : (unsigned)((size - 1) / KM_BLOCK_ALIGNMENT);
+
+    /* size lies in (2^b, 2^(b+1)]; its step within that interval is in units of 2^(b-2). */
+    unsigned b = (unsigned)(sizeof(unsigned long long) * 8 - 1) -
+                 (unsigned)__builtin_clzll((unsigned long long)(size - 1));
+    unsigned step = (unsigned)((size - 1) >> (b - 2)) & (KM_CLASSES_PER_DOUBLING - 1);
+    return (unsigned)KM_LINEAR_CLASS_COUNT + (b - 7) * KM_CLASSES_PER_DOUBLING + step;
+}
 
 /* The block size of class index, index < KM_SIZE_CLASS_COUNT. */
 size_t km_size_class_block_size(unsigned index);
