@@ -62,24 +62,19 @@ typedef struct km_segment km_segment;
 
 /* A run of blocks of one size class, or (block_count 1, size_class KM_SPAN_CLASS) a span. */
 typedef struct km_run {
-    /* The first cache line holds what every allocation and free of the run reads: its counts,
-     * where its blocks start, and the first four words of its free map (all of it for a run of
-     * up to 256 blocks), so a free in a cold run costs one miss here, not two. */
-    _Alignas(64) uint32_t block_size;
+    struct km_run *next; /* the class's runs with a free block */
+    struct km_run *prev;
+    km_segment *segment;
+    uintptr_t first_block; /* address of the first block's header */
+    uint32_t block_size;
     uint16_t block_count;
     uint16_t free_count;
     uint16_t size_class;
     uint16_t search_word; /* no free block in a word before this one */
     uint32_t head_slot;
     uint32_t committed_end; /* bytes from the run's first slot known to be committed */
-    uintptr_t first_block;  /* address of the first block's header */
     uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
-    km_segment *segment;
-    struct km_run *next; /* the class's runs with a free block */
-    struct km_run *prev;
 } km_run;
-
-_Static_assert(sizeof(km_run) % 64 == 0, "run records start on cache lines");
 
 /* A run commits its slots as its blocks are handed out, this much ahead at a time. */
 #define KM_RUN_COMMIT_STEP ((size_t)16 << 10)
