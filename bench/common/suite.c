@@ -15,13 +15,9 @@ typedef struct bench_row {
 
 bool bench_options_parse(int argc, char **argv, bench_options *options)
 {
-    *options = (bench_options){.scale = BENCH_FULL, .repetitions = 0, .csv_header = true};
+    *options = (bench_options){.scale = BENCH_FULL, .repetitions = 0};
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--append")) {
-            options->csv_header = false;
-            continue;
-        }
         if (!value) {
             fprintf(stderr, "%s: unknown or incomplete argument\n", argv[i]);
             return false;
@@ -106,6 +102,8 @@ static bench_run run_once(const bench_entry *entry, bench_scale scale)
 
 static void write_csv(FILE *file, const bench_entry *entries, const bench_row *rows, size_t count)
 {
+    fprintf(file, "workload,allocator,threads,ns_per_op,ns_per_op_min,ns_per_op_max,"
+                  "peak_committed_bytes,peak_live_bytes\n");
     for (size_t i = 0; i < count; i++)
         fprintf(file, "%s,%s,%d,%.1f,%.1f,%.1f,%zu,%zu\n", entries[i].workload->name,
                 entries[i].allocator->name, entries[i].workload->threads, rows[i].median,
@@ -170,14 +168,11 @@ int bench_suite_run(bench_entry *entries, size_t count, const bench_options *opt
     int status = 0;
     if (options->csv_path) {
         /* Binary: the CSV has Unix line ends on every platform. */
-        FILE *file = fopen(options->csv_path, options->csv_header ? "wb" : "ab");
+        FILE *file = fopen(options->csv_path, "wb");
         if (!file) {
             fprintf(stderr, "cannot write %s\n", options->csv_path);
             status = 1;
         } else {
-            if (options->csv_header)
-                fprintf(file, "workload,allocator,threads,ns_per_op,ns_per_op_min,ns_per_op_max,"
-                              "peak_committed_bytes,peak_live_bytes\n");
             write_csv(file, entries, rows, count);
             if (fclose(file))
                 status = 1;

@@ -20,13 +20,11 @@ typedef struct bench_options {
     bench_scale scale;
     int repetitions;
     const char *csv_path; /* NULL: no file */
-    bool csv_header;      /* write the header line first (a fresh file) */
     const char *workload; /* NULL: every workload */
 } bench_options;
 
-/* Parses --scale smoke|short|full, --repetitions N, --csv PATH, --workload NAME (that one
- * only) and --append (add rows to an existing file, without a header); false, after saying
- * why, on anything else. */
+/* Parses --scale smoke|short|full, --repetitions N, --csv PATH and --workload NAME (that one
+ * only); false, after saying why, on anything else. */
 bool bench_options_parse(int argc, char **argv, bench_options *options);
 
 /* Runs the entries and writes the results; returns 0 or an exit code. */
