@@ -90,11 +90,15 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
     *status = grow_table(heap);
     if (*status != KM_OK)
         return NULL;
-    if (wanted > reserved)
-        reserved = wanted; /* room to grow: only the data is committed */
-    else
+    /* Room to grow commits only the data; where the address space has no room for it (a
+     * 32-bit process), the block gets what it needs and no more. */
+    void *base = wanted > reserved ? km_heap_reserve(heap, wanted, committed) : NULL;
+    if (base) {
+        reserved = wanted;
+    } else {
         committed = reserved;
-    void *base = km_heap_reserve(heap, reserved, committed);
+        base = km_heap_reserve(heap, reserved, committed);
+    }
     if (!base) {
         *status = KM_NO_MEMORY;
         return NULL;

@@ -311,6 +311,25 @@ static void a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times(vo
     assert_int_equal(km_heap_free(f->heap, 0, buffer), KM_OK);
 }
 
+static void a_grown_block_without_room_to_spare_gets_an_exact_reservation(void **state)
+{
+    fixture *f = *state;
+    unsigned char *block = alloc_ok(f->heap, 1 << 20);
+    memset(block, 0x3C, 1 << 20);
+    /* The reservation with room to grow is refused; the exact one that follows is not. */
+    km_host_pages_fail_after(&f->pages, 0);
+    km_status status;
+    unsigned char *grown = km_heap_realloc(f->heap, 0, block, 2 << 20, &status);
+    km_host_pages_fail_after(&f->pages, -1);
+    assert_non_null(grown);
+    assert_int_equal(status, KM_OK);
+    assert_int_equal(grown[0], 0x3C);
+    assert_int_equal(grown[(1 << 20) - 1], 0x3C);
+    grown[(2 << 20) - 1] = 1;
+    assert_true(km_heap_validate(f->heap, 0, NULL));
+    assert_int_equal(km_heap_free(f->heap, 0, grown), KM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +346,7 @@ int main(void)
         T(summary_and_compact_account_for_memory),
         T(many_blocks_grow_the_heap_and_all_memory_returns),
         T(a_freed_large_block_releases_its_reservation),
+        T(a_grown_block_without_room_to_spare_gets_an_exact_reservation),
         T(a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times),
 #undef T
     };
