@@ -209,8 +209,10 @@ static void run_threads2(const bench_allocator *a, bench_scale scale, bench_mete
 {
     static ring rings[2];
     uint64_t count = bench_scaled(by_scale(scale, 2000, 200000, 1000000), a);
-    for (int i = 0; i < 2; i++)
-        atomic_store(&rings[i].head, 0), atomic_store(&rings[i].tail, 0);
+    for (int i = 0; i < 2; i++) {
+        atomic_store(&rings[i].head, 0);
+        atomic_store(&rings[i].tail, 0);
+    }
     _Atomic int producers_left = 2;
     exchange_side first = {a, &rings[0], &rings[1], count, &producers_left, 0x9e3779b97f4a7c15ull};
     exchange_side second = {a, &rings[1], &rings[0], count, &producers_left, 0xbf58476d1ce4e5b9ull};
