@@ -80,6 +80,9 @@ typedef struct bench_workload {
 extern const bench_workload bench_portable_workloads[];
 extern const size_t bench_portable_workload_count;
 
+/* The figure for the scale: smoke, short ("brief") or full. */
+uint64_t bench_by_scale(bench_scale scale, uint64_t smoke, uint64_t brief, uint64_t full);
+
 /* Operations scaled for an allocator's speed, at least 1. */
 uint64_t bench_scaled(uint64_t operations, const bench_allocator *allocator);
 

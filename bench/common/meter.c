@@ -39,6 +39,11 @@ void bench_meter_stop(bench_meter *meter)
     sample(meter);
 }
 
+uint64_t bench_by_scale(bench_scale scale, uint64_t smoke, uint64_t brief, uint64_t full)
+{
+    return scale == BENCH_SMOKE ? smoke : scale == BENCH_SHORT ? brief : full;
+}
+
 uint64_t bench_scaled(uint64_t operations, const bench_allocator *allocator)
 {
     uint64_t scaled = (uint64_t)((double)operations * allocator->speed);

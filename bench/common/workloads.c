@@ -10,11 +10,6 @@
 
 enum { CHECKPOINT_MASK = 4095 };
 
-static uint64_t by_scale(bench_scale scale, uint64_t smoke, uint64_t brief, uint64_t full)
-{
-    return scale == BENCH_SMOKE ? smoke : scale == BENCH_SHORT ? brief : full;
-}
-
 static void *must_alloc(const bench_allocator *a, size_t size)
 {
     void *block = a->alloc(a->context, size);
@@ -49,8 +44,8 @@ static size_t churn_size(uint64_t *random)
 
 static void run_churn(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
-    size_t live = (size_t)by_scale(scale, 1000, 100000, 100000);
-    uint64_t pairs = bench_scaled(by_scale(scale, 2000, 200000, 2000000), a);
+    size_t live = (size_t)bench_by_scale(scale, 1000, 100000, 100000);
+    uint64_t pairs = bench_scaled(bench_by_scale(scale, 2000, 200000, 2000000), a);
     void **blocks = malloc(live * sizeof *blocks);
     size_t *sizes = malloc(live * sizeof *sizes);
     if (!blocks || !sizes)
@@ -86,7 +81,7 @@ static void run_churn(const bench_allocator *a, bench_scale scale, bench_meter *
 /* small_lifo: one 64-byte block allocated and freed at once, again and again. */
 static void run_small_lifo(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
-    uint64_t count = bench_scaled(by_scale(scale, 10000, 1000000, 10000000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 10000, 1000000, 10000000), a);
     bench_meter_start(meter);
     for (uint64_t n = 0; n < count; n++) {
         void *block = must_alloc(a, 64);
@@ -105,8 +100,8 @@ static void run_small_lifo(const bench_allocator *a, bench_scale scale, bench_me
  * resize. */
 static void run_realloc_grow(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
-    size_t bytewise = (size_t)by_scale(scale, 16 << 10, 256 << 10, 1 << 20);
-    size_t pagewise = (size_t)by_scale(scale, 1 << 20, 8 << 20, 64 << 20);
+    size_t bytewise = (size_t)bench_by_scale(scale, 16 << 10, 256 << 10, 1 << 20);
+    size_t pagewise = (size_t)bench_by_scale(scale, 1 << 20, 8 << 20, 64 << 20);
     bench_meter_start(meter);
     size_t size = 1;
     char *buffer = must_alloc(a, size);
@@ -128,7 +123,7 @@ static void run_realloc_grow(const bench_allocator *a, bench_scale scale, bench_
 static void run_large(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
     enum { WORKING_SET = 16 };
-    uint64_t count = bench_scaled(by_scale(scale, 100, 2000, 20000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 100, 2000, 20000), a);
     void *blocks[WORKING_SET] = {0};
     size_t sizes[WORKING_SET] = {0};
     uint64_t random = 0x13198a2e03707344ull;
@@ -208,7 +203,7 @@ static void exchange_body(void *argument)
 static void run_threads2(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
     static ring rings[2];
-    uint64_t count = bench_scaled(by_scale(scale, 2000, 200000, 1000000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 2000, 200000, 1000000), a);
     for (int i = 0; i < 2; i++) {
         atomic_store(&rings[i].head, 0);
         atomic_store(&rings[i].tail, 0);

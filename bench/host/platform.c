@@ -54,34 +54,28 @@ void bench_run_two_threads(void (*body)(void *argument), void *first, void *seco
         pthread_join(threads[i], NULL);
 }
 
-#ifdef CALLGRIND_TOGGLE_COLLECT
-/* Callgrind starts with collection off (--collect-atstart=no); each call flips it. */
+/* Callgrind starts with collection off (--collect-atstart=no); each toggle flips it. Without
+ * valgrind's header, or outside valgrind, these do nothing. */
 void bench_count_instructions(bool on)
 {
     (void)on;
+#ifdef CALLGRIND_TOGGLE_COLLECT
     if (RUNNING_ON_VALGRIND)
         CALLGRIND_TOGGLE_COLLECT;
+#endif
 }
 
 void bench_dump_instructions(const char *workload, const char *allocator, int threads,
                              uint64_t operations)
 {
-    if (!RUNNING_ON_VALGRIND)
+#ifdef CALLGRIND_DUMP_STATS_AT
+    if (RUNNING_ON_VALGRIND) {
+        char label[128];
+        snprintf(label, sizeof label, "%s %s %d %llu", workload, allocator, threads,
+                 (unsigned long long)operations);
+        CALLGRIND_DUMP_STATS_AT(label);
         return;
-    char label[128];
-    snprintf(label, sizeof label, "%s %s %d %llu", workload, allocator, threads,
-             (unsigned long long)operations);
-    CALLGRIND_DUMP_STATS_AT(label);
-}
-#else
-void bench_count_instructions(bool on)
-{
-    (void)on;
-}
-
-void bench_dump_instructions(const char *workload, const char *allocator, int threads,
-                             uint64_t operations)
-{
+    }
+#endif
     (void)workload, (void)allocator, (void)threads, (void)operations;
 }
-#endif

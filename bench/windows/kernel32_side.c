@@ -69,11 +69,6 @@ bench_allocator kernel32_side_heap_allocator(const char *name, kernel32_side *si
                              .speed = speed};
 }
 
-static uint64_t by_scale(bench_scale scale, uint64_t smoke, uint64_t brief, uint64_t full)
-{
-    return scale == BENCH_SMOKE ? smoke : scale == BENCH_SHORT ? brief : full;
-}
-
 static void fail(const char *what)
 {
     fprintf(stderr, "%s failed (error %lu)\n", what, GetLastError());
@@ -86,7 +81,7 @@ static void run_moveable(const bench_allocator *a, bench_scale scale, bench_mete
 {
     enum { LIVE = 1024 };
     kernel32_side *side = a->context;
-    uint64_t count = bench_scaled(by_scale(scale, 2000, 100000, 1000000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 2000, 100000, 1000000), a);
     HGLOBAL handles[LIVE];
     SIZE_T sizes[LIVE];
     uint64_t random = 0xa4093822299f31d0ull;
@@ -128,7 +123,7 @@ static void run_moveable(const bench_allocator *a, bench_scale scale, bench_mete
 static void run_virtual(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
     kernel32_side *side = a->context;
-    uint64_t count = bench_scaled(by_scale(scale, 500, 20000, 200000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 500, 20000, 200000), a);
     bench_meter_start(meter);
     for (uint64_t n = 0; n < count; n++) {
         char *base = side->VirtualAlloc(NULL, 1 << 16, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
@@ -148,7 +143,7 @@ static void run_virtual(const bench_allocator *a, bench_scale scale, bench_meter
 static void run_mapping(const bench_allocator *a, bench_scale scale, bench_meter *meter)
 {
     kernel32_side *side = a->context;
-    uint64_t count = bench_scaled(by_scale(scale, 20, 200, 2000), a);
+    uint64_t count = bench_scaled(bench_by_scale(scale, 20, 200, 2000), a);
     bench_meter_start(meter);
     for (uint64_t n = 0; n < count; n++) {
         HANDLE section = side->CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,

@@ -57,19 +57,13 @@ static km_status grow_table(km_heap *heap)
     if (table->count < table->capacity)
         return KM_OK;
     size_t bytes = table->reserved ? table->reserved * 2 : heap->pages->granularity;
-    void *storage = heap->pages->reserve(heap->pages, bytes);
+    void *storage = km_heap_reserve(heap, bytes, bytes);
     if (!storage)
         return KM_NO_MEMORY;
-    if (heap->pages->commit(heap->pages, storage, bytes, false) != KM_OK) {
-        heap->pages->release(heap->pages, storage, bytes);
-        return KM_NO_MEMORY;
-    }
     if (table->blocks) {
         memcpy(storage, table->blocks, table->count * sizeof(km_large_block));
-        heap->pages->release(heap->pages, table->blocks, table->reserved);
+        km_heap_release(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
     }
-    heap->reserved_bytes += bytes - table->reserved;
-    heap->committed_bytes += bytes - table->reserved;
     table->blocks = storage;
     table->reserved = bytes;
     table->capacity = bytes / sizeof(km_large_block);
@@ -147,10 +141,7 @@ void km_large_release_all(km_heap *heap)
         km_large_block *block = &table->blocks[--table->count];
         km_heap_release(heap, block->base, block->reserved, block->committed);
     }
-    if (table->blocks) {
-        heap->pages->release(heap->pages, table->blocks, table->reserved);
-        heap->reserved_bytes -= table->reserved;
-        heap->committed_bytes -= table->reserved;
-    }
+    if (table->blocks)
+        km_heap_release(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
     *table = (km_large_table){0};
 }

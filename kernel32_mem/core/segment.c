@@ -271,12 +271,10 @@ static void segment_release(km_heap *heap, size_t index)
     for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
         if (segment->slots[i].committed_pages)
             heap->retained_free_slots--;
-    heap->committed_bytes -= segment_committed_bytes(segment);
-    heap->reserved_bytes -= segment->size;
     memmove(&heap->segments[index], &heap->segments[index + 1],
             (heap->segment_count - index - 1) * sizeof(heap->segments[0]));
     heap->segment_count--;
-    heap->pages->release(heap->pages, (void *)segment->base, segment->size);
+    km_heap_release(heap, segment->base, segment->size, segment_committed_bytes(segment));
 }
 
 /* A segment other than the heap's first goes back to the system once it holds no block. */

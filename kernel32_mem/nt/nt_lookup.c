@@ -2,6 +2,8 @@
 
 #include "nt/ntdll.h"
 
+#include <string.h>
+
 static void *ntdll_module(void)
 {
     static void *module;
@@ -22,9 +24,7 @@ void *km_nt_ntdll_export(const char *name)
     void *module = ntdll_module();
     if (!module)
         return NULL;
-    USHORT length = 0;
-    while (name[length])
-        length++;
+    USHORT length = (USHORT)strlen(name);
     km_nt_ansi_string ansi = {.length = length,
                               .maximum_length = (USHORT)(length + 1),
                               .buffer = (PCHAR)name};
