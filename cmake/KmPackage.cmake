@@ -3,7 +3,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS kernel32_mem RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# km_sideload.exe finds kernel32_mem.dll beside itself.
+install(TARGETS kernel32_mem km_sideload RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${KM_IMPLIB} DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/kernel32_mem.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 

@@ -3,9 +3,14 @@
 # On i686 a stdcall name is decorated with the byte size of its arguments (Name@N), which is
 # what callers compiled with windows.h import. Run with -DSPEC= -DDEF= -DDLL= -DARCH=i686|x86_64.
 # It lets the build run where winebuild is not installed (Windows, MSYS2).
+# With -DIDS=path it also writes a C header that numbers the exports (KM_EXPORT_<Name>) and names
+# them (KM_EXPORT_NAMES), for the DLL's per-export call counts and its calls into the system's
+# own implementation of the same export.
 
 file(STRINGS ${SPEC} lines)
 set(exports "")
+set(ids "")
+set(names "")
 foreach(line IN LISTS lines)
     string(REGEX REPLACE "#.*" "" line "${line}")
     if(NOT line MATCHES "^[ \t]*@[ \t]+([a-z]+)[ \t]+((-[^ \t]+[ \t]+)*)([A-Za-z_][A-Za-z0-9_]*)\\(([^)]*)\\)")
@@ -14,6 +19,8 @@ foreach(line IN LISTS lines)
     set(convention ${CMAKE_MATCH_1})
     set(name ${CMAKE_MATCH_4})
     set(args ${CMAKE_MATCH_5})
+    string(APPEND ids "    KM_EXPORT_${name},\n")
+    string(APPEND names "        \"${name}\", \\\n")
     if(convention STREQUAL "stdcall" AND ARCH STREQUAL "i686")
         separate_arguments(arg_list UNIX_COMMAND "${args}")
         set(bytes 0)
@@ -33,3 +40,10 @@ foreach(line IN LISTS lines)
 endforeach()
 
 file(WRITE ${DEF} "; Generated from ${SPEC}; do not edit.\n\nLIBRARY ${DLL}\n\nEXPORTS\n${exports}")
+
+if(IDS)
+    file(WRITE ${IDS} "/* Generated from ${SPEC}; do not edit. */\n"
+        "#ifndef KM_EXPORT_IDS_H\n#define KM_EXPORT_IDS_H\n\n"
+        "typedef enum km_export_id {\n${ids}    KM_EXPORT_COUNT\n} km_export_id;\n\n"
+        "#define KM_EXPORT_NAMES \\\n    { \\\n${names}    }\n\n#endif\n")
+endif()

@@ -11,6 +11,8 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_probe.h"
 #include "nt/nt_virtual.h"
 
@@ -48,26 +50,31 @@ static BOOL range_is_bad(const void *start, UINT_PTR size, probe_fn probe)
 
 BOOL WINAPI IsBadReadPtr(LPCVOID start, UINT_PTR size)
 {
+    KM_COUNT_CALL(IsBadReadPtr);
     return range_is_bad(start, size, probe_read);
 }
 
 BOOL WINAPI IsBadWritePtr(LPVOID start, UINT_PTR size)
 {
+    KM_COUNT_CALL(IsBadWritePtr);
     return range_is_bad(start, size, probe_write);
 }
 
 BOOL WINAPI IsBadHugeReadPtr(LPCVOID start, UINT_PTR size)
 {
+    KM_COUNT_CALL(IsBadHugeReadPtr);
     return range_is_bad(start, size, probe_read);
 }
 
 BOOL WINAPI IsBadHugeWritePtr(LPVOID start, UINT_PTR size)
 {
+    KM_COUNT_CALL(IsBadHugeWritePtr);
     return range_is_bad(start, size, probe_write);
 }
 
 BOOL WINAPI IsBadCodePtr(FARPROC function)
 {
+    KM_COUNT_CALL(IsBadCodePtr);
     return range_is_bad((const void *)function, 1, probe_read);
 }
 
@@ -99,10 +106,12 @@ static BOOL string_is_bad(const void *string, UINT_PTR max, size_t size)
 
 BOOL WINAPI IsBadStringPtrA(LPCSTR string, UINT_PTR max)
 {
+    KM_COUNT_CALL(IsBadStringPtrA);
     return string_is_bad(string, max, sizeof(CHAR));
 }
 
 BOOL WINAPI IsBadStringPtrW(LPCWSTR string, UINT_PTR max)
 {
+    KM_COUNT_CALL(IsBadStringPtrW);
     return string_is_bad(string, max, sizeof(WCHAR));
 }

@@ -6,6 +6,8 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_error.h"
 #include "nt/nt_section.h"
 
@@ -24,10 +26,8 @@ static BOOL page_protection_is_valid(DWORD protect)
     case PAGE_WRITECOPY:
     case PAGE_EXECUTE_READ:
     case PAGE_EXECUTE_READWRITE:
-    case PAGE_EXECUTE_WRITECOPY:
-        return TRUE;
-    default:
-        return FALSE;
+    case PAGE_EXECUTE_WRITECOPY: return TRUE;
+    default: return FALSE;
     }
 }
 
@@ -42,8 +42,8 @@ static ACCESS_MASK section_access_for(DWORD protect)
     return access;
 }
 
-HANDLE WINAPI CreateFileMappingNumaW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
-                                     DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
+static HANDLE create_file_mapping_numa_w(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                         DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
 {
     (void)node; /* a placement preference the sections of this layer do not act on */
     DWORD page = protect & ~KM_SEC_MASK;
@@ -73,11 +73,19 @@ HANDLE WINAPI CreateFileMappingNumaW(HANDLE file, LPSECURITY_ATTRIBUTES security
     return section;
 }
 
+HANDLE WINAPI CreateFileMappingNumaW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                     DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
+{
+    KM_COUNT_CALL(CreateFileMappingNumaW);
+    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, name, node);
+}
+
 HANDLE WINAPI CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
                                  DWORD size_high, DWORD size_low, LPCWSTR name)
 {
-    return CreateFileMappingNumaW(file, security, protect, size_high, size_low, name,
-                                  NUMA_NO_PREFERRED_NODE);
+    KM_COUNT_CALL(CreateFileMappingW);
+    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, name,
+                                      NUMA_NO_PREFERRED_NODE);
 }
 
 /* An ANSI name in the ANSI code page, as the W function wants it; NULL stays NULL. */
@@ -95,21 +103,29 @@ static BOOL widen(const char *name, WCHAR *buffer, const WCHAR **wide)
     return TRUE;
 }
 
-HANDLE WINAPI CreateFileMappingNumaA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
-                                     DWORD size_high, DWORD size_low, LPCSTR name, DWORD node)
+static HANDLE create_file_mapping_numa_a(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                         DWORD size_high, DWORD size_low, LPCSTR name, DWORD node)
 {
     WCHAR buffer[KM_MAX_NAME];
     const WCHAR *wide;
     if (!widen(name, buffer, &wide))
         return NULL;
-    return CreateFileMappingNumaW(file, security, protect, size_high, size_low, wide, node);
+    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, wide, node);
+}
+
+HANDLE WINAPI CreateFileMappingNumaA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                     DWORD size_high, DWORD size_low, LPCSTR name, DWORD node)
+{
+    KM_COUNT_CALL(CreateFileMappingNumaA);
+    return create_file_mapping_numa_a(file, security, protect, size_high, size_low, name, node);
 }
 
 HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
                                  DWORD size_high, DWORD size_low, LPCSTR name)
 {
-    return CreateFileMappingNumaA(file, security, protect, size_high, size_low, name,
-                                  NUMA_NO_PREFERRED_NODE);
+    KM_COUNT_CALL(CreateFileMappingA);
+    return create_file_mapping_numa_a(file, security, protect, size_high, size_low, name,
+                                      NUMA_NO_PREFERRED_NODE);
 }
 
 /* FILE_MAP_* access as section access rights; FILE_MAP_COPY needs only read access. */
@@ -121,7 +137,7 @@ static ACCESS_MASK section_access_of(DWORD access)
     return rights;
 }
 
-HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+static HANDLE open_file_mapping_w(DWORD access, BOOL inherit, LPCWSTR name)
 {
     if (!name) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
@@ -136,13 +152,20 @@ HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
     return section;
 }
 
+HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    KM_COUNT_CALL(OpenFileMappingW);
+    return open_file_mapping_w(access, inherit, name);
+}
+
 HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
 {
+    KM_COUNT_CALL(OpenFileMappingA);
     WCHAR buffer[KM_MAX_NAME];
     const WCHAR *wide;
     if (!widen(name, buffer, &wide))
         return NULL;
-    return OpenFileMappingW(access, inherit, wide);
+    return open_file_mapping_w(access, inherit, wide);
 }
 
 /* The view protection FILE_MAP_* access asks for. FILE_MAP_COPY shares its bit with
@@ -160,8 +183,8 @@ static ULONG view_protection_of(DWORD access)
     return execute ? PAGE_EXECUTE : PAGE_NOACCESS;
 }
 
-LPVOID WINAPI MapViewOfFileExNuma(HANDLE mapping, DWORD access, DWORD offset_high,
-                                  DWORD offset_low, SIZE_T size, LPVOID base, DWORD node)
+static LPVOID map_view_of_file_ex_numa(HANDLE mapping, DWORD access, DWORD offset_high,
+                                       DWORD offset_low, SIZE_T size, LPVOID base, DWORD node)
 {
     (void)node;
     ULONG protect = view_protection_of(access);
@@ -176,24 +199,39 @@ LPVOID WINAPI MapViewOfFileExNuma(HANDLE mapping, DWORD access, DWORD offset_hig
     return view;
 }
 
+LPVOID WINAPI MapViewOfFileExNuma(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
+                                  SIZE_T size, LPVOID base, DWORD node)
+{
+    KM_COUNT_CALL(MapViewOfFileExNuma);
+    return map_view_of_file_ex_numa(mapping, access, offset_high, offset_low, size, base, node);
+}
+
+static LPVOID map_view_of_file_ex(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
+                                  SIZE_T size, LPVOID base)
+{
+    return map_view_of_file_ex_numa(mapping, access, offset_high, offset_low, size, base,
+                                    NUMA_NO_PREFERRED_NODE);
+}
+
 LPVOID WINAPI MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
                               SIZE_T size, LPVOID base)
 {
-    return MapViewOfFileExNuma(mapping, access, offset_high, offset_low, size, base,
-                               NUMA_NO_PREFERRED_NODE);
+    KM_COUNT_CALL(MapViewOfFileEx);
+    return map_view_of_file_ex(mapping, access, offset_high, offset_low, size, base);
 }
 
 LPVOID WINAPI MapViewOfFile(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
                             SIZE_T size)
 {
-    return MapViewOfFileEx(mapping, access, offset_high, offset_low, size, NULL);
+    KM_COUNT_CALL(MapViewOfFile);
+    return map_view_of_file_ex(mapping, access, offset_high, offset_low, size, NULL);
 }
 
 /* UnmapViewOfFileEx's flags (Windows 10 1803 headers; older mingw-w64 lacks them). */
 #define KM_MEM_UNMAP_WITH_TRANSIENT_BOOST 0x00000001
 #define KM_MEM_PRESERVE_PLACEHOLDER 0x00000002
 
-BOOL WINAPI UnmapViewOfFileEx(PVOID base, ULONG flags)
+static BOOL unmap_view_of_file_ex(PVOID base, ULONG flags)
 {
     if (flags & ~(ULONG)(KM_MEM_UNMAP_WITH_TRANSIENT_BOOST | KM_MEM_PRESERVE_PLACEHOLDER)) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
@@ -207,13 +245,21 @@ BOOL WINAPI UnmapViewOfFileEx(PVOID base, ULONG flags)
     return TRUE;
 }
 
+BOOL WINAPI UnmapViewOfFileEx(PVOID base, ULONG flags)
+{
+    KM_COUNT_CALL(UnmapViewOfFileEx);
+    return unmap_view_of_file_ex(base, flags);
+}
+
 BOOL WINAPI UnmapViewOfFile(LPCVOID base)
 {
-    return UnmapViewOfFileEx((PVOID)base, 0);
+    KM_COUNT_CALL(UnmapViewOfFile);
+    return unmap_view_of_file_ex((PVOID)base, 0);
 }
 
 BOOL WINAPI FlushViewOfFile(LPCVOID base, SIZE_T size)
 {
+    KM_COUNT_CALL(FlushViewOfFile);
     void *address = (void *)base;
     SIZE_T length = size;
     NTSTATUS status = km_nt_section_flush(&address, &length);

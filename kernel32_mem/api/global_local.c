@@ -14,9 +14,17 @@
  * lies, as Windows does: the new handle's data is the old block itself, with no prefix, and the
  * entry says so (KM_MOVEABLE_UNPREFIXED). Such blocks are rare, and found from their data by
  * searching the table; while one exists, its old fixed pointer is no longer a handle of its own.
+ *
+ * Memory that is not ours (outside every reservation of ours, yet readable: a handle or block
+ * the system's Global/Local functions made, for a system DLL or before kernel32_mem was loaded)
+ * is passed on to the system's export of the same name. module_scope.c says why our own handles
+ * reach system DLLs only through us.
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+#include "api/foreign.h"
+#include "api/heap_calls.h"
 #include "api/heap_handles.h"
 #include "core/handle_table.h"
 #include "nt/nt_error.h"
@@ -42,24 +50,19 @@ static km_handle_table *handles(void)
     return km_moveable_handles();
 }
 
-static HANDLE process_heap(void)
-{
-    return (HANDLE)km_process_heap();
-}
-
 static BOOL is_fixed_block(const void *memory)
 {
     size_t size;
     return memory && km_heap_size(km_process_heap(), 0, memory, &size) == KM_OK;
 }
 
-/* What memory is; for a moveable handle, *entry is its entry. The caller holds the table lock. */
 /* The entry of a converted block whose data is data, or NULL. Caller holds the table lock. */
 static km_handle_entry *unprefixed_entry_of_locked(const void *data)
 {
     return unprefixed_blocks ? km_handle_find_data_locked(handles(), data) : NULL;
 }
 
+/* What memory is; for a moveable handle, *entry is its entry. The caller holds the table lock. */
 static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
 {
     if (km_handle_has_handle_bits(memory)) {
@@ -122,7 +125,8 @@ static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
             km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
             return NULL;
         }
-        block = HeapAlloc(process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
+        block =
+            km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
         if (!block)
             return NULL;
     }
@@ -136,21 +140,21 @@ static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
     leave();
     if (!entry) {
         if (block)
-            HeapFree(process_heap(), 0, block);
+            km_heap_call_free(km_process_heap(), 0, block);
         km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     return km_handle_of(entry);
 }
 
-HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T size)
+static HGLOBAL alloc(UINT flags, SIZE_T size)
 {
     if (flags & GMEM_MOVEABLE)
         return alloc_moveable(flags, size);
-    return HeapAlloc(process_heap(), heap_flags_of(flags), size);
+    return km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size);
 }
 
-HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
+static HGLOBAL free_memory(HGLOBAL memory)
 {
     if (!memory)
         return NULL;
@@ -163,14 +167,14 @@ HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
     }
     leave();
     /* Windows frees a moveable block even while it is locked. */
-    if ((kind == MEMORY_MOVEABLE && (!block || HeapFree(process_heap(), 0, block))) ||
-        (kind == MEMORY_FIXED && HeapFree(process_heap(), 0, memory)))
+    if ((kind == MEMORY_MOVEABLE && (!block || km_heap_call_free(km_process_heap(), 0, block))) ||
+        (kind == MEMORY_FIXED && km_heap_call_free(km_process_heap(), 0, memory)))
         return NULL;
     km_nt_set_last_error(ERROR_INVALID_HANDLE);
     return memory;
 }
 
-LPVOID WINAPI GlobalLock(HGLOBAL memory)
+static void *lock(HGLOBAL memory)
 {
     if (!memory)
         return NULL;
@@ -218,17 +222,7 @@ static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
     return result;
 }
 
-BOOL WINAPI GlobalUnlock(HGLOBAL memory)
-{
-    return unlock(memory, TRUE);
-}
-
-BOOL WINAPI LocalUnlock(HLOCAL memory)
-{
-    return unlock(memory, FALSE);
-}
-
-SIZE_T WINAPI GlobalSize(HGLOBAL memory)
+static SIZE_T size_of(HGLOBAL memory)
 {
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
@@ -241,7 +235,7 @@ SIZE_T WINAPI GlobalSize(HGLOBAL memory)
     }
     if (!block)
         return 0;
-    SIZE_T size = HeapSize(process_heap(), 0, block);
+    SIZE_T size = km_heap_call_size(km_process_heap(), 0, block);
     if (size == (SIZE_T)-1)
         return 0;
     return size - prefix;
@@ -270,24 +264,14 @@ static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
     return flags;
 }
 
-UINT WINAPI GlobalFlags(HGLOBAL memory)
-{
-    return flags_of(memory, GMEM_DISCARDABLE);
-}
-
-UINT WINAPI LocalFlags(HLOCAL memory)
-{
-    return flags_of(memory, LMEM_DISCARDABLE);
-}
-
-HGLOBAL WINAPI GlobalHandle(LPCVOID data)
+/* Moveable data: its heap block starts KM_MOVEABLE_PREFIX bytes before it, with the handle in
+ * its first word; the handle's entry must point back at exactly this data. */
+static HGLOBAL handle_of(LPCVOID data)
 {
     if (!data) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    /* Moveable data: its heap block starts KM_MOVEABLE_PREFIX bytes before it, with the handle
-     * in its first word; the handle's entry must point back at exactly this data. */
     HGLOBAL handle = NULL;
     const char *block = (const char *)data - KM_MOVEABLE_PREFIX;
     km_handle_table *table = handles();
@@ -317,7 +301,7 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
         if (entry->lock_count)
             return NULL;
         if (block)
-            HeapFree(process_heap(), 0, block);
+            km_heap_call_free(km_process_heap(), 0, block);
         entry->data = NULL;
         drop_unprefixed_locked(entry);
         return km_handle_of(entry);
@@ -330,8 +314,9 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
     DWORD heap_flags = heap_flags_of(flags);
     if (entry->lock_count && !(flags & GMEM_MOVEABLE))
         heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
-    void *moved = block ? HeapReAlloc(process_heap(), heap_flags, block, size + prefix)
-                        : HeapAlloc(process_heap(), heap_flags_of(flags), size + prefix);
+    void *moved = block
+                      ? km_heap_call_realloc(km_process_heap(), heap_flags, block, size + prefix)
+                      : km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size + prefix);
     if (!moved)
         return NULL;
     set_data(entry, moved);
@@ -352,7 +337,7 @@ static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
     return km_handle_of(entry);
 }
 
-HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
+static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags)
 {
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
@@ -373,7 +358,7 @@ HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
         DWORD heap_flags = heap_flags_of(flags);
         if (!(flags & GMEM_MOVEABLE))
             heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
-        result = HeapReAlloc(process_heap(), heap_flags, memory, size);
+        result = km_heap_call_realloc(km_process_heap(), heap_flags, memory, size);
     } else {
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
     }
@@ -381,72 +366,194 @@ HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
     return result;
 }
 
-SIZE_T WINAPI GlobalCompact(DWORD minimum_free)
+static SIZE_T compact(void)
 {
-    (void)minimum_free;
-    return HeapCompact(process_heap(), 0);
+    SIZE_T largest = km_heap_compact(km_process_heap(), 0);
+    if (!largest)
+        km_nt_set_last_error(NO_ERROR);
+    return largest;
 }
 
-VOID WINAPI GlobalFix(HGLOBAL memory)
+/* The exports. Global and Local are the same memory and the same handles (LMEM_* values equal
+ * GMEM_* ones where both exist); only the unlock and flags calls answer differently, above.
+ * Each passes what is not ours to the system's export of its own name. */
+HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T size)
 {
-    GlobalLock(memory);
+    KM_COUNT_CALL(GlobalAlloc);
+    return alloc(flags, size);
 }
 
-VOID WINAPI GlobalUnfix(HGLOBAL memory)
-{
-    GlobalUnlock(memory);
-}
-
-LPVOID WINAPI GlobalWire(HGLOBAL memory)
-{
-    return GlobalLock(memory);
-}
-
-BOOL WINAPI GlobalUnWire(HGLOBAL memory)
-{
-    return GlobalUnlock(memory);
-}
-
-/* The Local family: the same memory and the same handles (LMEM_* values equal GMEM_* ones where
- * both exist); only LocalUnlock and LocalFlags answer differently, above. */
 HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T size)
 {
-    return GlobalAlloc(flags, size);
+    KM_COUNT_CALL(LocalAlloc);
+    return alloc(flags, size);
+}
+
+HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalFree);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalFree)(memory);
+    return free_memory(memory);
 }
 
 HLOCAL WINAPI LocalFree(HLOCAL memory)
 {
-    return GlobalFree(memory);
+    KM_COUNT_CALL(LocalFree);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalFree)(memory);
+    return free_memory(memory);
+}
+
+LPVOID WINAPI GlobalLock(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalLock);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalLock)(memory);
+    return lock(memory);
 }
 
 LPVOID WINAPI LocalLock(HLOCAL memory)
 {
-    return GlobalLock(memory);
+    KM_COUNT_CALL(LocalLock);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalLock)(memory);
+    return lock(memory);
+}
+
+BOOL WINAPI GlobalUnlock(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalUnlock);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalUnlock)(memory);
+    return unlock(memory, TRUE);
+}
+
+BOOL WINAPI LocalUnlock(HLOCAL memory)
+{
+    KM_COUNT_CALL(LocalUnlock);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalUnlock)(memory);
+    return unlock(memory, FALSE);
+}
+
+SIZE_T WINAPI GlobalSize(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalSize);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalSize)(memory);
+    return size_of(memory);
 }
 
 SIZE_T WINAPI LocalSize(HLOCAL memory)
 {
-    return GlobalSize(memory);
+    KM_COUNT_CALL(LocalSize);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalSize)(memory);
+    return size_of(memory);
+}
+
+UINT WINAPI GlobalFlags(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalFlags);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalFlags)(memory);
+    return flags_of(memory, GMEM_DISCARDABLE);
+}
+
+UINT WINAPI LocalFlags(HLOCAL memory)
+{
+    KM_COUNT_CALL(LocalFlags);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalFlags)(memory);
+    return flags_of(memory, LMEM_DISCARDABLE);
+}
+
+HGLOBAL WINAPI GlobalHandle(LPCVOID data)
+{
+    KM_COUNT_CALL(GlobalHandle);
+    if (km_is_foreign_memory(data))
+        return KM_SYSTEM(GlobalHandle)(data);
+    return handle_of(data);
 }
 
 HLOCAL WINAPI LocalHandle(LPCVOID data)
 {
-    return GlobalHandle(data);
+    KM_COUNT_CALL(LocalHandle);
+    if (km_is_foreign_memory(data))
+        return KM_SYSTEM(LocalHandle)(data);
+    return handle_of(data);
+}
+
+HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
+{
+    KM_COUNT_CALL(GlobalReAlloc);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalReAlloc)(memory, size, flags);
+    return reallocate(memory, size, flags);
 }
 
 HLOCAL WINAPI LocalReAlloc(HLOCAL memory, SIZE_T size, UINT flags)
 {
-    return GlobalReAlloc(memory, size, flags);
+    KM_COUNT_CALL(LocalReAlloc);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(LocalReAlloc)(memory, size, flags);
+    return reallocate(memory, size, flags);
+}
+
+SIZE_T WINAPI GlobalCompact(DWORD minimum_free)
+{
+    KM_COUNT_CALL(GlobalCompact);
+    (void)minimum_free;
+    return compact();
 }
 
 SIZE_T WINAPI LocalCompact(UINT minimum_free)
 {
-    return GlobalCompact(minimum_free);
+    KM_COUNT_CALL(LocalCompact);
+    (void)minimum_free;
+    return compact();
 }
 
 SIZE_T WINAPI LocalShrink(HLOCAL memory, UINT new_size)
 {
+    KM_COUNT_CALL(LocalShrink);
     (void)memory;
     (void)new_size;
-    return HeapCompact(process_heap(), 0);
+    return compact();
+}
+
+/* Win16's ways of pinning a block, which Win32 keeps as a lock and an unlock. */
+VOID WINAPI GlobalFix(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalFix);
+    if (km_is_foreign_memory(memory))
+        KM_SYSTEM(GlobalFix)(memory);
+    else
+        lock(memory);
+}
+
+VOID WINAPI GlobalUnfix(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalUnfix);
+    if (km_is_foreign_memory(memory))
+        KM_SYSTEM(GlobalUnfix)(memory);
+    else
+        unlock(memory, TRUE);
+}
+
+LPVOID WINAPI GlobalWire(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalWire);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalWire)(memory);
+    return lock(memory);
+}
+
+BOOL WINAPI GlobalUnWire(HGLOBAL memory)
+{
+    KM_COUNT_CALL(GlobalUnWire);
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM(GlobalUnWire)(memory);
+    return unlock(memory, TRUE);
 }

@@ -1,21 +1,42 @@
+/*
+ * The process's heaps as the exports see them. The process heap is the one the PEB names:
+ * GetProcessHeap returns PEB.ProcessHeap, as on Windows, and code that reads that field itself
+ * (as Wine's headers inline GetProcessHeap) passes the same handle. kernel32_mem serves that
+ * handle with a heap of its own, made when the DLL is loaded; blocks that the system's heap
+ * behind the handle gave out before are passed on to it (heap.c).
+ */
 #include "api/heap_handles.h"
 
+#include "api/export_stats.h"
+#include "api/module_scope.h"
 #include "api/process_attach.h"
+#include "nt/nt_foreign.h"
 #include "nt/nt_heap_platform.h"
+#include "nt/nt_modules.h"
 
 static km_heap_registry registry;
 static km_handle_table moveable_handles;
 static km_heap *process_heap;
+static HANDLE process_heap_handle;
 static volatile LONG terminate_on_corruption;
 
-bool km_api_process_attach(void)
+bool km_api_process_attach(void *self)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
     km_registry_init(&registry, platform->threads);
     km_handle_table_init(&moveable_handles, platform->pages, platform->threads);
-    if (km_heap_create(platform, 0, 0, 0, &process_heap) != KM_OK)
+    if (km_heap_create(platform, 0, 0, 0, &process_heap) != KM_OK ||
+        !km_registry_add(&registry, process_heap))
         return false;
-    return km_registry_add(&registry, process_heap);
+    process_heap_handle = km_nt_process_heap_handle();
+    km_export_stats_start();
+    km_module_scope_start(self, km_nt_program_base());
+    return true;
+}
+
+void km_api_process_detach(void)
+{
+    km_export_stats_write();
 }
 
 km_heap_registry *km_heaps(void)
@@ -33,9 +54,14 @@ km_heap *km_process_heap(void)
     return process_heap;
 }
 
+HANDLE km_process_heap_handle(void)
+{
+    return process_heap_handle;
+}
+
 km_heap *km_heap_from_handle(HANDLE handle)
 {
-    if (handle == (HANDLE)process_heap)
+    if (handle == process_heap_handle || handle == (HANDLE)process_heap)
         return process_heap;
     return km_registry_find(&registry, handle);
 }

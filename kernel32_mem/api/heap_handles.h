@@ -17,6 +17,9 @@ km_heap_registry *km_heaps(void);
 km_handle_table *km_moveable_handles(void);
 km_heap *km_process_heap(void);
 
+/* The process heap's handle: the PEB's, which GetProcessHeap returns. */
+HANDLE km_process_heap_handle(void);
+
 /* The live heap a handle names, or NULL. */
 km_heap *km_heap_from_handle(HANDLE handle);
 

@@ -1,9 +1,12 @@
 /*
  * The Heap* exports that describe a heap rather than change its blocks: HeapWalk, HeapSummary,
- * HeapQueryInformation and HeapSetInformation.
+ * HeapQueryInformation and HeapSetInformation. A handle of one of the system's heaps is passed on
+ * whole to the system's own export.
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+#include "api/foreign.h"
 #include "api/heap_flags.h"
 #include "api/heap_handles.h"
 #include "nt/nt_error.h"
@@ -23,6 +26,12 @@ static BOOL fail_with(DWORD error)
 {
     km_nt_set_last_error(error);
     return FALSE;
+}
+
+/* A handle that is not one of our heaps but one of the system's. */
+static bool is_system_heap(HANDLE handle)
+{
+    return handle && !km_heap_from_handle(handle) && km_is_system_heap(handle);
 }
 
 static km_walk_kind walk_kind_of(WORD flags)
@@ -62,6 +71,9 @@ static void fill_heap_entry(const km_walk_entry *walk, PROCESS_HEAP_ENTRY *entry
 
 BOOL WINAPI HeapWalk(HANDLE handle, LPPROCESS_HEAP_ENTRY entry)
 {
+    KM_COUNT_CALL(HeapWalk);
+    if (is_system_heap(handle))
+        return KM_SYSTEM(HeapWalk)(handle, entry);
     if (!entry)
         return fail_with(ERROR_INVALID_PARAMETER);
     km_heap *heap = km_heap_from_handle(handle);
@@ -79,6 +91,9 @@ BOOL WINAPI HeapWalk(HANDLE handle, LPPROCESS_HEAP_ENTRY entry)
 
 BOOL WINAPI HeapSummary(HANDLE handle, DWORD flags, LPHEAP_SUMMARY summary)
 {
+    KM_COUNT_CALL(HeapSummary);
+    if (is_system_heap(handle))
+        return KM_SYSTEM(HeapSummary)(handle, flags, summary);
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap)
         return fail_with(ERROR_INVALID_HANDLE);
@@ -96,6 +111,9 @@ BOOL WINAPI HeapSummary(HANDLE handle, DWORD flags, LPHEAP_SUMMARY summary)
 BOOL WINAPI HeapQueryInformation(HANDLE handle, HEAP_INFORMATION_CLASS info_class, PVOID info,
                                  SIZE_T length, PSIZE_T returned)
 {
+    KM_COUNT_CALL(HeapQueryInformation);
+    if (is_system_heap(handle))
+        return KM_SYSTEM(HeapQueryInformation)(handle, info_class, info, length, returned);
     if (info_class != HeapCompatibilityInformation)
         return fail_with(ERROR_INVALID_PARAMETER);
     km_heap *heap = km_heap_from_handle(handle);
@@ -158,16 +176,16 @@ static BOOL set_compatibility(HANDLE handle, const void *info, SIZE_T length)
 BOOL WINAPI HeapSetInformation(HANDLE handle, HEAP_INFORMATION_CLASS info_class, PVOID info,
                                SIZE_T length)
 {
+    KM_COUNT_CALL(HeapSetInformation);
+    if (is_system_heap(handle))
+        return KM_SYSTEM(HeapSetInformation)(handle, info_class, info, length);
     switch ((int)info_class) {
-    case HeapCompatibilityInformation:
-        return set_compatibility(handle, info, length);
+    case HeapCompatibilityInformation: return set_compatibility(handle, info, length);
     case HeapEnableTerminationOnCorruption:
         /* Process-wide, whatever heap is named, and cannot be turned off again. */
         km_heap_enable_termination_on_corruption();
         return TRUE;
-    case KM_HEAP_OPTIMIZE_RESOURCES:
-        return optimize_resources(handle, info, length);
-    default:
-        return fail_with(ERROR_INVALID_PARAMETER);
+    case KM_HEAP_OPTIMIZE_RESOURCES: return optimize_resources(handle, info, length);
+    default: return fail_with(ERROR_INVALID_PARAMETER);
     }
 }

@@ -5,18 +5,20 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_error.h"
 #include "nt/nt_memory_condition.h"
 
 HANDLE WINAPI CreateMemoryResourceNotification(MEMORY_RESOURCE_NOTIFICATION_TYPE type)
 {
+    KM_COUNT_CALL(CreateMemoryResourceNotification);
     if (type != LowMemoryResourceNotification && type != HighMemoryResourceNotification) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return NULL;
     }
     HANDLE event = NULL;
-    NTSTATUS status =
-        km_nt_memory_condition_open(type == HighMemoryResourceNotification, &event);
+    NTSTATUS status = km_nt_memory_condition_open(type == HighMemoryResourceNotification, &event);
     if (status) {
         km_nt_set_last_status(status);
         return NULL;
@@ -26,6 +28,7 @@ HANDLE WINAPI CreateMemoryResourceNotification(MEMORY_RESOURCE_NOTIFICATION_TYPE
 
 BOOL WINAPI QueryMemoryResourceNotification(HANDLE notification, PBOOL state)
 {
+    KM_COUNT_CALL(QueryMemoryResourceNotification);
     if (!state) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return FALSE;

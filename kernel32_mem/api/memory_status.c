@@ -5,6 +5,8 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_error.h"
 #include "nt/nt_system.h"
 
@@ -16,7 +18,7 @@ static DWORD memory_load(const km_nt_memory_totals *totals)
     return (DWORD)(used / (totals->total_physical / 100 ? totals->total_physical / 100 : 1));
 }
 
-BOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX status)
+static BOOL global_memory_status_ex(LPMEMORYSTATUSEX status)
 {
     /* dwLength is how callers say which structure they pass; only one exists. */
     if (status->dwLength != sizeof(*status)) {
@@ -40,6 +42,12 @@ BOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX status)
     return TRUE;
 }
 
+BOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX status)
+{
+    KM_COUNT_CALL(GlobalMemoryStatusEx);
+    return global_memory_status_ex(status);
+}
+
 /* A 32-bit process sees at most 4 GB in each field, and at most 2 GB unless its image says it
  * handles addresses above 2 GB, so that signed arithmetic in old programs keeps working. */
 static SIZE_T clamp_for_process(ULONGLONG value)
@@ -54,8 +62,9 @@ static SIZE_T clamp_for_process(ULONGLONG value)
 
 VOID WINAPI GlobalMemoryStatus(LPMEMORYSTATUS status)
 {
+    KM_COUNT_CALL(GlobalMemoryStatus);
     MEMORYSTATUSEX full = {.dwLength = sizeof(full)};
-    if (!GlobalMemoryStatusEx(&full))
+    if (!global_memory_status_ex(&full))
         full = (MEMORYSTATUSEX){.dwLength = sizeof(full)};
     status->dwLength = sizeof(*status);
     status->dwMemoryLoad = full.dwMemoryLoad;
@@ -69,11 +78,12 @@ VOID WINAPI GlobalMemoryStatus(LPMEMORYSTATUS status)
 
 SIZE_T WINAPI GetLargePageMinimum(void)
 {
+    KM_COUNT_CALL(GetLargePageMinimum);
     return km_nt_large_page_minimum();
 }
 
-BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE process, PSIZE_T minimum, PSIZE_T maximum,
-                                       PDWORD flags)
+static BOOL get_process_working_set_size_ex(HANDLE process, PSIZE_T minimum, PSIZE_T maximum,
+                                            PDWORD flags)
 {
     SIZE_T low = 0, high = 0;
     DWORD hard = 0;
@@ -88,14 +98,23 @@ BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE process, PSIZE_T minimum, PSIZE_T 
     return TRUE;
 }
 
+BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE process, PSIZE_T minimum, PSIZE_T maximum,
+                                       PDWORD flags)
+{
+    KM_COUNT_CALL(GetProcessWorkingSetSizeEx);
+    return get_process_working_set_size_ex(process, minimum, maximum, flags);
+}
+
 BOOL WINAPI GetProcessWorkingSetSize(HANDLE process, PSIZE_T minimum, PSIZE_T maximum)
 {
+    KM_COUNT_CALL(GetProcessWorkingSetSize);
     DWORD flags;
-    return GetProcessWorkingSetSizeEx(process, minimum, maximum, &flags);
+    return get_process_working_set_size_ex(process, minimum, maximum, &flags);
 }
 
 /* (SIZE_T)-1 for both sizes asks the kernel to trim the working set as far as it can. */
-BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags)
+static BOOL set_process_working_set_size_ex(HANDLE process, SIZE_T minimum, SIZE_T maximum,
+                                            DWORD flags)
 {
     NTSTATUS status = km_nt_working_set_write(process, minimum, maximum, flags);
     if (status) {
@@ -105,13 +124,21 @@ BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE process, SIZE_T minimum, SIZE_T ma
     return TRUE;
 }
 
+BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE process, SIZE_T minimum, SIZE_T maximum, DWORD flags)
+{
+    KM_COUNT_CALL(SetProcessWorkingSetSizeEx);
+    return set_process_working_set_size_ex(process, minimum, maximum, flags);
+}
+
 BOOL WINAPI SetProcessWorkingSetSize(HANDLE process, SIZE_T minimum, SIZE_T maximum)
 {
-    return SetProcessWorkingSetSizeEx(process, minimum, maximum, 0);
+    KM_COUNT_CALL(SetProcessWorkingSetSize);
+    return set_process_working_set_size_ex(process, minimum, maximum, 0);
 }
 
 BOOL WINAPI GetSystemFileCacheSize(PSIZE_T minimum, PSIZE_T maximum, PDWORD flags)
 {
+    KM_COUNT_CALL(GetSystemFileCacheSize);
     SIZE_T low = 0, high = 0;
     DWORD hard = 0;
     NTSTATUS status = km_nt_file_cache_read(&low, &high, &hard);
@@ -139,6 +166,7 @@ static BOOL file_cache_flags_are_valid(DWORD flags)
  * the backend enables for the call when the token holds it. */
 BOOL WINAPI SetSystemFileCacheSize(SIZE_T minimum, SIZE_T maximum, DWORD flags)
 {
+    KM_COUNT_CALL(SetSystemFileCacheSize);
     if (!file_cache_flags_are_valid(flags)) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return FALSE;

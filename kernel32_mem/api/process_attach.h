@@ -7,7 +7,12 @@
 
 #include <stdbool.h>
 
-/* Creates the process heap; false makes the DLL fail to load. */
-bool km_api_process_attach(void);
+/* Creates the process heap, reads the switches the environment sets (KM_STATS,
+ * KM_SIDELOAD_SCOPE) and redirects other modules as module_scope.c says; self is this DLL's
+ * base. False makes the DLL fail to load. */
+bool km_api_process_attach(void *self);
+
+/* At process exit: writes the call counts KM_STATS asked for. */
+void km_api_process_detach(void);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
 #include "api/virtual_flags.h"
 #include "nt/nt_error.h"
 #include "nt/nt_virtual.h"
@@ -27,12 +28,13 @@ static BOOL succeeded(NTSTATUS status)
     return FALSE;
 }
 
-LPVOID WINAPI VirtualAllocEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
-                             DWORD protect)
+static LPVOID virtual_alloc_ex(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
+                               DWORD protect)
 {
     void *base = address;
 
-    BOOL valid = size && km_allocation_type_is_valid(type) && km_private_protection_is_valid(protect);
+    BOOL valid =
+        size && km_allocation_type_is_valid(type) && km_private_protection_is_valid(protect);
 
     /* The first 64 KiB are never mapped, so that NULL plus a small offset always faults. */
     if (address && (ULONG_PTR)address < km_nt_allocation_granularity())
@@ -46,9 +48,16 @@ LPVOID WINAPI VirtualAllocEx(HANDLE process, LPVOID address, SIZE_T size, DWORD 
     return base;
 }
 
+LPVOID WINAPI VirtualAllocEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+{
+    KM_COUNT_CALL(VirtualAllocEx);
+    return virtual_alloc_ex(process, address, size, type, protect);
+}
+
 LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
 {
-    return VirtualAllocEx(KM_NT_SELF, address, size, type, protect);
+    KM_COUNT_CALL(VirtualAlloc);
+    return virtual_alloc_ex(KM_NT_SELF, address, size, type, protect);
 }
 
 /* The node is a placement preference; this layer has no NUMA placement to offer, so memory comes
@@ -56,11 +65,12 @@ LPVOID WINAPI VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protec
 LPVOID WINAPI VirtualAllocExNuma(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
                                  DWORD protect, DWORD node)
 {
+    KM_COUNT_CALL(VirtualAllocExNuma);
     (void)node;
-    return VirtualAllocEx(process, address, size, type, protect);
+    return virtual_alloc_ex(process, address, size, type, protect);
 }
 
-BOOL WINAPI VirtualFreeEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type)
+static BOOL virtual_free_ex(HANDLE process, LPVOID address, SIZE_T size, DWORD type)
 {
     /* A release always frees the whole reservation, so a size would only be a caller's mistake. */
     if (!km_free_type_is_valid(type) || ((type & MEM_RELEASE) && size))
@@ -68,13 +78,20 @@ BOOL WINAPI VirtualFreeEx(HANDLE process, LPVOID address, SIZE_T size, DWORD typ
     return succeeded(km_nt_virtual_free(process, &address, &size, type));
 }
 
-BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+BOOL WINAPI VirtualFreeEx(HANDLE process, LPVOID address, SIZE_T size, DWORD type)
 {
-    return VirtualFreeEx(KM_NT_SELF, address, size, type);
+    KM_COUNT_CALL(VirtualFreeEx);
+    return virtual_free_ex(process, address, size, type);
 }
 
-SIZE_T WINAPI VirtualQueryEx(HANDLE process, LPCVOID address, PMEMORY_BASIC_INFORMATION info,
-                             SIZE_T length)
+BOOL WINAPI VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+{
+    KM_COUNT_CALL(VirtualFree);
+    return virtual_free_ex(KM_NT_SELF, address, size, type);
+}
+
+static SIZE_T virtual_query_ex(HANDLE process, LPCVOID address, PMEMORY_BASIC_INFORMATION info,
+                               SIZE_T length)
 {
     SIZE_T written = 0;
 
@@ -83,7 +100,15 @@ SIZE_T WINAPI VirtualQueryEx(HANDLE process, LPCVOID address, PMEMORY_BASIC_INFO
     return written;
 }
 
+SIZE_T WINAPI VirtualQueryEx(HANDLE process, LPCVOID address, PMEMORY_BASIC_INFORMATION info,
+                             SIZE_T length)
+{
+    KM_COUNT_CALL(VirtualQueryEx);
+    return virtual_query_ex(process, address, info, length);
+}
+
 SIZE_T WINAPI VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION info, SIZE_T length)
 {
-    return VirtualQueryEx(KM_NT_SELF, address, info, length);
+    KM_COUNT_CALL(VirtualQuery);
+    return virtual_query_ex(KM_NT_SELF, address, info, length);
 }

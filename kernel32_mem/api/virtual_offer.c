@@ -10,6 +10,8 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_error.h"
 #include "nt/nt_virtual.h"
 
@@ -21,8 +23,8 @@ static BOOL is_page_aligned(const void *address, SIZE_T size)
 
 static DWORD reset(void *address, SIZE_T size, DWORD type)
 {
-    return km_nt_status_to_error(km_nt_virtual_alloc(KM_NT_SELF, &address, &size, type,
-                                                     PAGE_NOACCESS));
+    return km_nt_status_to_error(
+        km_nt_virtual_alloc(KM_NT_SELF, &address, &size, type, PAGE_NOACCESS));
 }
 
 /* Whether every page of [address, address + size) is committed, region after region. */
@@ -52,6 +54,7 @@ static DWORD reset_committed(void *address, SIZE_T size, DWORD type)
 
 DWORD WINAPI OfferVirtualMemory(PVOID address, SIZE_T size, OFFER_PRIORITY priority)
 {
+    KM_COUNT_CALL(OfferVirtualMemory);
     if (!address || !size || !is_page_aligned(address, size))
         return ERROR_INVALID_PARAMETER;
     if (priority < VmOfferPriorityVeryLow || priority > VmOfferPriorityNormal)
@@ -61,6 +64,7 @@ DWORD WINAPI OfferVirtualMemory(PVOID address, SIZE_T size, OFFER_PRIORITY prior
 
 DWORD WINAPI ReclaimVirtualMemory(PVOID address, SIZE_T size)
 {
+    KM_COUNT_CALL(ReclaimVirtualMemory);
     if (!address || !size || !is_page_aligned(address, size))
         return ERROR_INVALID_PARAMETER;
     DWORD error = reset_committed(address, size, MEM_RESET_UNDO);
@@ -73,6 +77,7 @@ DWORD WINAPI ReclaimVirtualMemory(PVOID address, SIZE_T size)
 
 DWORD WINAPI DiscardVirtualMemory(PVOID address, SIZE_T size)
 {
+    KM_COUNT_CALL(DiscardVirtualMemory);
     if (!address || !size || !is_page_aligned(address, size))
         return ERROR_INVALID_PARAMETER;
     return reset_committed(address, size, MEM_RESET);

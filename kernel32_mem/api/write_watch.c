@@ -5,6 +5,8 @@
  */
 #include "api/win32.h"
 
+#include "api/export_stats.h"
+
 #include "nt/nt_error.h"
 #include "nt/nt_virtual.h"
 
@@ -18,9 +20,10 @@ static UINT finish(NTSTATUS status)
     return KM_WRITE_WATCH_FAILED;
 }
 
-UINT WINAPI GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses,
-                          ULONG_PTR *count, LPDWORD granularity)
+UINT WINAPI GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses, ULONG_PTR *count,
+                          LPDWORD granularity)
 {
+    KM_COUNT_CALL(GetWriteWatch);
     if (flags & ~WRITE_WATCH_FLAG_RESET) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return KM_WRITE_WATCH_FAILED;
@@ -39,5 +42,6 @@ UINT WINAPI GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses
 
 UINT WINAPI ResetWriteWatch(LPVOID base, SIZE_T size)
 {
+    KM_COUNT_CALL(ResetWriteWatch);
     return finish(km_nt_reset_write_watch(base, size));
 }

@@ -1,6 +1,8 @@
 /*
- * ntdll exports that some kernels lack (Wine's ntdll has no physical-page system calls), found
- * at run time, so that the DLL still loads where they are missing.
+ * Exports found at run time rather than through the import table: ntdll's that some kernels
+ * lack (Wine's ntdll has no physical-page system calls), so that the DLL still loads where they
+ * are missing; and the system kernel32's, whose own implementation serves the memory that is
+ * not ours, while our import table names ntdll.dll alone.
  */
 #ifndef KM_NT_LOOKUP_H
 #define KM_NT_LOOKUP_H
@@ -13,5 +15,11 @@
 
 /* The address of ntdll's export `name`, or NULL when ntdll has none. */
 void *km_nt_ntdll_export(const char *name);
+
+/* The address of the system kernel32's export `name` (following forwarders), or NULL. */
+void *km_nt_kernel32_export(const char *name);
+
+/* The address of export `name` of the loaded module at base `module`, or NULL. */
+void *km_nt_module_export(void *module, const char *name);
 
 #endif

@@ -89,17 +89,35 @@ static inline const unsigned char *km_nt_teb(void)
 /* Offsets the DDK documents, the same on every Windows version (and in Wine). */
 #if defined(__x86_64__)
 #define KM_NT_TEB_PEB 0x60
+#define KM_NT_TEB_PROCESS_ID 0x40
 #define KM_NT_PEB_IMAGE_BASE 0x10
+#define KM_NT_PEB_LOADER_DATA 0x18
+#define KM_NT_PEB_PROCESS_HEAP 0x30
 #define KM_NT_PEB_SESSION_ID 0x2c0
 #else
 #define KM_NT_TEB_PEB 0x30
+#define KM_NT_TEB_PROCESS_ID 0x20
 #define KM_NT_PEB_IMAGE_BASE 0x8
+#define KM_NT_PEB_LOADER_DATA 0xc
+#define KM_NT_PEB_PROCESS_HEAP 0x18
 #define KM_NT_PEB_SESSION_ID 0x1d4
 #endif
 
 static inline const unsigned char *km_nt_peb(void)
 {
     return *(const unsigned char *const *)(km_nt_teb() + KM_NT_TEB_PEB);
+}
+
+/* This process's id (TEB.ClientId.UniqueProcess). */
+static inline ULONG_PTR km_nt_process_id(void)
+{
+    return *(const ULONG_PTR *)(km_nt_teb() + KM_NT_TEB_PROCESS_ID);
+}
+
+/* The system's process heap (PEB.ProcessHeap), which is what GetProcessHeap returns. */
+static inline HANDLE km_nt_peb_process_heap(void)
+{
+    return *(HANDLE const *)(km_nt_peb() + KM_NT_PEB_PROCESS_HEAP);
 }
 
 /* The session this process runs in (PEB.SessionId). */
@@ -181,8 +199,7 @@ NTSTATUS NTAPI LdrGetDllHandle(PCWSTR path, PULONG characteristics,
 NTSTATUS NTAPI LdrGetProcedureAddress(PVOID module, const km_nt_ansi_string *name, ULONG ordinal,
                                       PVOID *address);
 NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH destination, ULONG destination_bytes,
-                                      PULONG written_bytes, const CHAR *source,
-                                      ULONG source_bytes);
+                                      PULONG written_bytes, const CHAR *source, ULONG source_bytes);
 NTSTATUS NTAPI RtlMultiByteToUnicodeSize(PULONG unicode_bytes, const CHAR *source,
                                          ULONG source_bytes);
 NTSTATUS NTAPI NtYieldExecution(void);
@@ -194,6 +211,26 @@ PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG first, PVECTORED_EXCEPTION_HAND
 NTSTATUS NTAPI RtlAdjustPrivilege(ULONG privilege, BOOLEAN enable, BOOLEAN current_thread,
                                   PBOOLEAN was_enabled);
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS status);
+ULONG NTAPI RtlGetProcessHeaps(ULONG count, HANDLE *heaps);
+NTSTATUS NTAPI RtlQueryEnvironmentVariable_U(PWSTR environment, const km_nt_unicode_string *name,
+                                             km_nt_unicode_string *value);
+NTSTATUS NTAPI RtlSetEnvironmentVariable(PWSTR *environment, const km_nt_unicode_string *name,
+                                         const km_nt_unicode_string *value);
+BOOLEAN NTAPI RtlDosPathNameToNtPathName_U(PCWSTR dos_path, km_nt_unicode_string *nt_path,
+                                           PWSTR *file_part, void *relative_name);
+void NTAPI RtlFreeUnicodeString(km_nt_unicode_string *string);
+NTSTATUS NTAPI NtCreateFile(PHANDLE file, ACCESS_MASK access,
+                            const km_nt_object_attributes *attributes,
+                            km_nt_io_status_block *io_status, PLARGE_INTEGER allocation_size,
+                            ULONG file_attributes, ULONG share_access, ULONG disposition,
+                            ULONG options, PVOID extended_attributes, ULONG extended_length);
+NTSTATUS NTAPI NtWriteFile(HANDLE file, HANDLE event, PVOID apc_routine, PVOID apc_context,
+                           km_nt_io_status_block *io_status, const void *buffer, ULONG length,
+                           PLARGE_INTEGER offset, PULONG key);
+NTSTATUS NTAPI LdrLockLoaderLock(ULONG flags, PULONG disposition, PULONG_PTR cookie);
+NTSTATUS NTAPI LdrUnlockLoaderLock(ULONG flags, ULONG_PTR cookie);
+NTSTATUS NTAPI LdrRegisterDllNotification(ULONG flags, PVOID callback, PVOID context,
+                                          PVOID *cookie);
 void NTAPI RtlSetLastWin32Error(DWORD error);
 
 #endif

@@ -1,0 +1,23 @@
+/*
+ * The address space kernel32_mem's own memory lives in: every reservation the page provider
+ * makes for the heaps and the handle table is recorded here, so that an export handed a pointer
+ * can tell, without reading it, whether the pointer could be ours at all. A pointer outside
+ * every such reservation belongs to someone else (the system's heap, another allocator, nobody)
+ * and is passed on or refused; one inside is for the heap core to judge.
+ */
+#ifndef KM_NT_ADDRESS_MAP_H
+#define KM_NT_ADDRESS_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Records [base, base + size) as ours; false when the map could not grow to cover it. */
+bool km_nt_address_map_add(const void *base, size_t size);
+
+/* Forgets a range recorded by km_nt_address_map_add. */
+void km_nt_address_map_remove(const void *base, size_t size);
+
+/* Whether address lies in a range recorded as ours. Takes no lock and reads only the map. */
+bool km_nt_address_is_ours(const void *address);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * The process environment and the one file kernel32_mem writes: what a user asks of the DLL
+ * through environment variables (KM_STATS, KM_SIDELOAD_SCOPE), and where the answer goes.
+ */
+#ifndef KM_NT_ENVIRONMENT_H
+#define KM_NT_ENVIRONMENT_H
+
+#include "nt/nt_types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copies the variable's value, NUL-terminated, into value (capacity characters); false when the
+ * variable is unset or its value does not fit. */
+bool km_nt_environment_get(const WCHAR *name, WCHAR *value, size_t capacity);
+
+/* Removes the variable from this process's environment (so that children do not inherit it). */
+void km_nt_environment_remove(const WCHAR *name);
+
+/* This process's id, as the files written for it name it. */
+ULONG_PTR km_nt_current_process_id(void);
+
+/* An open file that text is appended to; each append is one write, so lines from several
+ * processes sharing the file do not interleave. */
+typedef struct km_nt_append_file {
+    HANDLE handle;
+} km_nt_append_file;
+
+/* Opens (creating it if needed) the file at a Win32 path for appending. */
+bool km_nt_append_file_open(km_nt_append_file *file, const WCHAR *path);
+void km_nt_append_file_write(km_nt_append_file *file, const char *text, size_t length);
+void km_nt_append_file_close(km_nt_append_file *file);
+
+#endif
