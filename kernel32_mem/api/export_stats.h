@@ -35,6 +35,10 @@ void *km_pass_on(km_export_id id);
 
 #define KM_SYSTEM(name) ((__typeof__(&name))km_pass_on(KM_EXPORT_##name))
 
+/* The same for an export known by its id, typed as export `twin` (GlobalLock and LocalLock, and
+ * each Global/Local pair, share one signature and one implementation here). */
+#define KM_SYSTEM_AS(twin, id) ((__typeof__(&twin))km_pass_on(id))
+
 /* Reads KM_STATS at process start; km_export_stats_write appends the counts at exit. */
 void km_export_stats_start(void);
 void km_export_stats_write(void);

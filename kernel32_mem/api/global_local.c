@@ -154,8 +154,10 @@ static HGLOBAL alloc(UINT flags, SIZE_T size)
     return km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size);
 }
 
-static HGLOBAL free_memory(HGLOBAL memory)
+static HGLOBAL free_memory(HGLOBAL memory, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalFree, self)(memory);
     if (!memory)
         return NULL;
     km_handle_entry *entry;
@@ -174,8 +176,10 @@ static HGLOBAL free_memory(HGLOBAL memory)
     return memory;
 }
 
-static void *lock(HGLOBAL memory)
+static void *lock(HGLOBAL memory, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalLock, self)(memory);
     if (!memory)
         return NULL;
     km_handle_entry *entry;
@@ -201,8 +205,10 @@ static void *lock(HGLOBAL memory)
 /* GlobalUnlock and LocalUnlock, which differ on a fixed block: Global succeeds, Local fails
  * with ERROR_NOT_LOCKED (a fixed block is never locked). Unlocking to zero answers FALSE with
  * NO_ERROR, which callers use to tell "now unlocked" from failure. */
-static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
+static BOOL unlock(HGLOBAL memory, BOOL fixed_result, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalUnlock, self)(memory);
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
     BOOL result = FALSE;
@@ -222,8 +228,10 @@ static BOOL unlock(HGLOBAL memory, BOOL fixed_result)
     return result;
 }
 
-static SIZE_T size_of(HGLOBAL memory)
+static SIZE_T size_of(HGLOBAL memory, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalSize, self)(memory);
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
     void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : (void *)memory;
@@ -242,8 +250,10 @@ static SIZE_T size_of(HGLOBAL memory)
 }
 
 /* The flags word of GlobalFlags and LocalFlags, which report discardable memory differently. */
-static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
+static UINT flags_of(HGLOBAL memory, UINT discardable_bit, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalFlags, self)(memory);
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
     UINT flags = 0;
@@ -266,8 +276,10 @@ static UINT flags_of(HGLOBAL memory, UINT discardable_bit)
 
 /* Moveable data: its heap block starts KM_MOVEABLE_PREFIX bytes before it, with the handle in
  * its first word; the handle's entry must point back at exactly this data. */
-static HGLOBAL handle_of(LPCVOID data)
+static HGLOBAL handle_of(LPCVOID data, km_export_id self)
 {
+    if (km_is_foreign_memory(data))
+        return KM_SYSTEM_AS(GlobalHandle, self)(data);
     if (!data) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return NULL;
@@ -337,8 +349,10 @@ static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
     return km_handle_of(entry);
 }
 
-static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags)
+static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags, km_export_id self)
 {
+    if (km_is_foreign_memory(memory))
+        return KM_SYSTEM_AS(GlobalReAlloc, self)(memory, size, flags);
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
     HGLOBAL result = NULL;
@@ -392,113 +406,85 @@ HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T size)
 HGLOBAL WINAPI GlobalFree(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalFree);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalFree)(memory);
-    return free_memory(memory);
+    return free_memory(memory, KM_EXPORT_GlobalFree);
 }
 
 HLOCAL WINAPI LocalFree(HLOCAL memory)
 {
     KM_COUNT_CALL(LocalFree);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalFree)(memory);
-    return free_memory(memory);
+    return free_memory(memory, KM_EXPORT_LocalFree);
 }
 
 LPVOID WINAPI GlobalLock(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalLock);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalLock)(memory);
-    return lock(memory);
+    return lock(memory, KM_EXPORT_GlobalLock);
 }
 
 LPVOID WINAPI LocalLock(HLOCAL memory)
 {
     KM_COUNT_CALL(LocalLock);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalLock)(memory);
-    return lock(memory);
+    return lock(memory, KM_EXPORT_LocalLock);
 }
 
 BOOL WINAPI GlobalUnlock(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalUnlock);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalUnlock)(memory);
-    return unlock(memory, TRUE);
+    return unlock(memory, TRUE, KM_EXPORT_GlobalUnlock);
 }
 
 BOOL WINAPI LocalUnlock(HLOCAL memory)
 {
     KM_COUNT_CALL(LocalUnlock);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalUnlock)(memory);
-    return unlock(memory, FALSE);
+    return unlock(memory, FALSE, KM_EXPORT_LocalUnlock);
 }
 
 SIZE_T WINAPI GlobalSize(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalSize);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalSize)(memory);
-    return size_of(memory);
+    return size_of(memory, KM_EXPORT_GlobalSize);
 }
 
 SIZE_T WINAPI LocalSize(HLOCAL memory)
 {
     KM_COUNT_CALL(LocalSize);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalSize)(memory);
-    return size_of(memory);
+    return size_of(memory, KM_EXPORT_LocalSize);
 }
 
 UINT WINAPI GlobalFlags(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalFlags);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalFlags)(memory);
-    return flags_of(memory, GMEM_DISCARDABLE);
+    return flags_of(memory, GMEM_DISCARDABLE, KM_EXPORT_GlobalFlags);
 }
 
 UINT WINAPI LocalFlags(HLOCAL memory)
 {
     KM_COUNT_CALL(LocalFlags);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalFlags)(memory);
-    return flags_of(memory, LMEM_DISCARDABLE);
+    return flags_of(memory, LMEM_DISCARDABLE, KM_EXPORT_LocalFlags);
 }
 
 HGLOBAL WINAPI GlobalHandle(LPCVOID data)
 {
     KM_COUNT_CALL(GlobalHandle);
-    if (km_is_foreign_memory(data))
-        return KM_SYSTEM(GlobalHandle)(data);
-    return handle_of(data);
+    return handle_of(data, KM_EXPORT_GlobalHandle);
 }
 
 HLOCAL WINAPI LocalHandle(LPCVOID data)
 {
     KM_COUNT_CALL(LocalHandle);
-    if (km_is_foreign_memory(data))
-        return KM_SYSTEM(LocalHandle)(data);
-    return handle_of(data);
+    return handle_of(data, KM_EXPORT_LocalHandle);
 }
 
 HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
 {
     KM_COUNT_CALL(GlobalReAlloc);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalReAlloc)(memory, size, flags);
-    return reallocate(memory, size, flags);
+    return reallocate(memory, size, flags, KM_EXPORT_GlobalReAlloc);
 }
 
 HLOCAL WINAPI LocalReAlloc(HLOCAL memory, SIZE_T size, UINT flags)
 {
     KM_COUNT_CALL(LocalReAlloc);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(LocalReAlloc)(memory, size, flags);
-    return reallocate(memory, size, flags);
+    return reallocate(memory, size, flags, KM_EXPORT_LocalReAlloc);
 }
 
 SIZE_T WINAPI GlobalCompact(DWORD minimum_free)
@@ -530,7 +516,7 @@ VOID WINAPI GlobalFix(HGLOBAL memory)
     if (km_is_foreign_memory(memory))
         KM_SYSTEM(GlobalFix)(memory);
     else
-        lock(memory);
+        lock(memory, KM_EXPORT_GlobalFix);
 }
 
 VOID WINAPI GlobalUnfix(HGLOBAL memory)
@@ -539,21 +525,17 @@ VOID WINAPI GlobalUnfix(HGLOBAL memory)
     if (km_is_foreign_memory(memory))
         KM_SYSTEM(GlobalUnfix)(memory);
     else
-        unlock(memory, TRUE);
+        unlock(memory, TRUE, KM_EXPORT_GlobalUnfix);
 }
 
 LPVOID WINAPI GlobalWire(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalWire);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalWire)(memory);
-    return lock(memory);
+    return lock(memory, KM_EXPORT_GlobalWire);
 }
 
 BOOL WINAPI GlobalUnWire(HGLOBAL memory)
 {
     KM_COUNT_CALL(GlobalUnWire);
-    if (km_is_foreign_memory(memory))
-        return KM_SYSTEM(GlobalUnWire)(memory);
-    return unlock(memory, TRUE);
+    return unlock(memory, TRUE, KM_EXPORT_GlobalUnWire);
 }
