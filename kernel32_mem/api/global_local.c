@@ -74,16 +74,23 @@ static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
     return MEMORY_FIXED;
 }
 
-/* Takes the table's lock and says what memory is; leave() releases the lock. */
-static memory_kind enter(const void *memory, km_handle_entry **entry)
+/* The handle table is guarded by the process heap's lock (core/handle_table.h says why). The
+ * lock is recursive, so the heap calls made while holding it take it again. */
+static void lock_table(void)
 {
-    km_handle_table_lock(handles());
-    return kind_of_locked(memory, entry);
+    km_heap_lock(km_process_heap());
 }
 
 static void leave(void)
 {
-    km_handle_table_unlock(handles());
+    km_heap_unlock(km_process_heap());
+}
+
+/* Takes the table's lock and says what memory is; leave() releases the lock. */
+static memory_kind enter(const void *memory, km_handle_entry **entry)
+{
+    lock_table();
+    return kind_of_locked(memory, entry);
 }
 
 static size_t prefix_of(const km_handle_entry *entry)
@@ -119,32 +126,30 @@ static DWORD heap_flags_of(UINT flags)
 
 static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
 {
-    void *block = NULL;
-    if (size) {
-        if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
-            km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
-            return NULL;
-        }
-        block =
-            km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size + KM_MOVEABLE_PREFIX);
-        if (!block)
-            return NULL;
-    }
-    uint16_t entry_flags = (uint16_t)(((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
-                                      ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
-    km_handle_table *table = handles();
-    km_handle_table_lock(table);
-    km_handle_entry *entry = km_handle_alloc_locked(table, NULL, entry_flags);
-    if (entry && block)
-        set_data(entry, block);
-    leave();
-    if (!entry) {
-        if (block)
-            km_heap_call_free(km_process_heap(), 0, block);
+    if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
         km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    return km_handle_of(entry);
+    uint16_t entry_flags = (uint16_t)(((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
+                                      ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
+    lock_table();
+    HGLOBAL handle = NULL;
+    void *block = size ? km_heap_call_alloc(km_process_heap(), heap_flags_of(flags),
+                                            size + KM_MOVEABLE_PREFIX)
+                       : NULL;
+    if (block || !size) {
+        km_handle_entry *entry = km_handle_alloc_locked(handles(), NULL, entry_flags);
+        if (entry && block)
+            set_data(entry, block);
+        if (entry)
+            handle = km_handle_of(entry);
+        else if (block)
+            km_heap_call_free(km_process_heap(), 0, block);
+        if (!entry)
+            km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    leave();
+    return handle;
 }
 
 static HGLOBAL alloc(UINT flags, SIZE_T size)
@@ -232,21 +237,21 @@ static SIZE_T size_of(HGLOBAL memory, km_export_id self)
 {
     if (km_is_foreign_memory(memory))
         return KM_SYSTEM_AS(GlobalSize, self)(memory);
+    /* Sized under the lock, so that a GlobalReAlloc on another thread cannot free the block
+     * between finding it and sizing it. */
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
     void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : (void *)memory;
     size_t prefix = kind == MEMORY_MOVEABLE ? prefix_of(entry) : 0;
-    leave();
-    if (kind == MEMORY_INVALID) {
-        km_nt_set_last_error(ERROR_INVALID_HANDLE);
-        return 0;
+    SIZE_T size = 0;
+    if (kind != MEMORY_INVALID && block) {
+        size = km_heap_call_size(km_process_heap(), 0, block);
+        size = size == (SIZE_T)-1 ? 0 : size - prefix;
     }
-    if (!block)
-        return 0;
-    SIZE_T size = km_heap_call_size(km_process_heap(), 0, block);
-    if (size == (SIZE_T)-1)
-        return 0;
-    return size - prefix;
+    leave();
+    if (kind == MEMORY_INVALID)
+        km_nt_set_last_error(ERROR_INVALID_HANDLE);
+    return size;
 }
 
 /* The flags word of GlobalFlags and LocalFlags, which report discardable memory differently. */
@@ -286,10 +291,9 @@ static HGLOBAL handle_of(LPCVOID data, km_export_id self)
     }
     HGLOBAL handle = NULL;
     const char *block = (const char *)data - KM_MOVEABLE_PREFIX;
-    km_handle_table *table = handles();
-    km_handle_table_lock(table);
+    lock_table();
     if ((uintptr_t)data > KM_MOVEABLE_PREFIX && is_fixed_block(block)) {
-        km_handle_entry *entry = km_handle_lookup_locked(table, *(void *const *)block);
+        km_handle_entry *entry = km_handle_lookup_locked(handles(), *(void *const *)block);
         if (entry && entry->data == data)
             handle = km_handle_of(entry);
     }

@@ -130,9 +130,12 @@ BOOL WINAPI HeapQueryInformation(HANDLE handle, HEAP_INFORMATION_CLASS info_clas
     return TRUE;
 }
 
-static void compact_heap(km_heap *heap)
+/* Every heap of the process is visited under the registry's lock, so no heap's lock may be
+ * waited for here (a thread holding HeapLock may be about to create or destroy a heap): a busy
+ * heap, or one its owner serializes, is left as it is. */
+static void compact_heap_if_idle(km_heap *heap)
 {
-    km_heap_compact(heap, 0);
+    km_heap_compact_if_idle(heap);
 }
 
 static BOOL optimize_resources(HANDLE handle, const void *info, SIZE_T length)
@@ -142,13 +145,13 @@ static BOOL optimize_resources(HANDLE handle, const void *info, SIZE_T length)
         request->version != KM_HEAP_OPTIMIZE_RESOURCES_VERSION || request->flags)
         return fail_with(ERROR_INVALID_PARAMETER);
     if (!handle) {
-        km_registry_for_each(km_heaps(), compact_heap);
+        km_registry_for_each(km_heaps(), compact_heap_if_idle);
         return TRUE;
     }
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap)
         return fail_with(ERROR_INVALID_HANDLE);
-    compact_heap(heap);
+    km_heap_compact(heap, 0);
     return TRUE;
 }
 

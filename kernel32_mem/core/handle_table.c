@@ -1,19 +1,8 @@
 #include "core/handle_table.h"
 
-void km_handle_table_init(km_handle_table *table, km_pages *pages, const km_threads *threads)
+void km_handle_table_init(km_handle_table *table, km_pages *pages)
 {
     *table = (km_handle_table){.pages = pages};
-    km_lock_init(&table->lock, threads);
-}
-
-void km_handle_table_lock(km_handle_table *table)
-{
-    km_lock_acquire(&table->lock);
-}
-
-void km_handle_table_unlock(km_handle_table *table)
-{
-    km_lock_release(&table->lock);
 }
 
 static size_t table_bytes(void)

@@ -16,7 +16,12 @@
  * Free entries form a list threaded through their data words; an entry is given out again only
  * after every never-used entry has been, so a freed handle stays invalid for as long as possible.
  * A lookup checks that a handle lies in the table, has the right low bits, and names an entry in
- * use, before reading anything the handle points to. All changes take the table's lock.
+ * use, before reading anything the handle points to.
+ *
+ * The table has no lock of its own: every function expects the caller to hold the lock that
+ * guards it. kernel32_mem guards it with the process heap's lock, as Windows does, so that a
+ * thread holding HeapLock on the process heap can still call the Global and Local functions, and
+ * there is no second lock to take in the wrong order.
  */
 #ifndef KM_CORE_HANDLE_TABLE_H
 #define KM_CORE_HANDLE_TABLE_H
@@ -25,7 +30,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/lock.h"
 #include "core/pages.h"
 
 #define KM_HANDLE_TABLE_CAPACITY 65536
@@ -43,7 +47,6 @@ _Static_assert(sizeof(km_handle_entry) == 2 * sizeof(void *), "an entry is two w
 #define KM_HANDLE_IN_USE 0x8000u
 
 typedef struct km_handle_table {
-    km_lock lock;
     km_pages *pages;
     km_handle_entry *entries; /* the reservation */
     size_t committed;         /* entries committed from the start */
@@ -52,7 +55,7 @@ typedef struct km_handle_table {
 } km_handle_table;
 
 /* Prepares an empty table; nothing is reserved until the first allocation. */
-void km_handle_table_init(km_handle_table *table, km_pages *pages, const km_threads *threads);
+void km_handle_table_init(km_handle_table *table, km_pages *pages);
 
 /* Gives out an entry holding data and flags (flags without KM_HANDLE_IN_USE); NULL when the
  * table is full or its next page cannot be committed. The caller holds the table's lock. */
@@ -78,8 +81,5 @@ static inline void *km_handle_of(km_handle_entry *entry)
 {
     return &entry->data;
 }
-
-void km_handle_table_lock(km_handle_table *table);
-void km_handle_table_unlock(km_handle_table *table);
 
 #endif

@@ -70,6 +70,11 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block);
  * committed. */
 size_t km_heap_compact(km_heap *heap, unsigned flags);
 
+/* Compacts the heap only if that takes nothing from under another thread: not a heap whose
+ * owner serializes it (KM_HEAP_NO_SERIALIZE), and not while another thread holds its lock.
+ * Never waits, so it may be called while holding another lock. True when it compacted. */
+bool km_heap_compact_if_idle(km_heap *heap);
+
 void km_heap_lock(km_heap *heap);
 /* Releases one km_heap_lock; false, changing nothing, when the calling thread does not hold it. */
 bool km_heap_unlock(km_heap *heap);

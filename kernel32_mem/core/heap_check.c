@@ -126,9 +126,8 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
     return valid;
 }
 
-size_t km_heap_compact(km_heap *heap, unsigned flags)
+static size_t compact_locked(km_heap *heap)
 {
-    bool locked = km_heap_enter(heap, flags);
     for (size_t i = 0; i < heap->segment_count; i++)
         km_segment_decommit_free(heap->segments[i]);
     size_t largest = 0;
@@ -137,8 +136,24 @@ size_t km_heap_compact(km_heap *heap, unsigned flags)
             largest = heap->partial[c]->block_size - KM_HEADER_SIZE;
             break;
         }
+    return largest;
+}
+
+size_t km_heap_compact(km_heap *heap, unsigned flags)
+{
+    bool locked = km_heap_enter(heap, flags);
+    size_t largest = compact_locked(heap);
     km_heap_leave(heap, locked);
     return largest;
+}
+
+bool km_heap_compact_if_idle(km_heap *heap)
+{
+    if ((heap->flags & KM_HEAP_NO_SERIALIZE) || !km_lock_try_acquire(&heap->lock))
+        return false;
+    compact_locked(heap);
+    km_lock_release(&heap->lock);
+    return true;
 }
 
 void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)

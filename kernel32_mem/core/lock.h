@@ -14,6 +14,7 @@
 #define KM_CORE_LOCK_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct km_threads {
@@ -44,6 +45,20 @@ static inline void km_lock_acquire(km_lock *lock)
         return;
     }
     km_lock_wait(lock, self);
+}
+
+/* Takes the lock if it is free or already the caller's; never waits. */
+static inline bool km_lock_try_acquire(km_lock *lock)
+{
+    uintptr_t self = lock->threads->current_id();
+    uintptr_t expected = 0;
+    if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self,
+                                                memory_order_acquire, memory_order_relaxed))
+        return true;
+    if (expected != self)
+        return false;
+    lock->depth++;
+    return true;
 }
 
 /* Releases one acquisition; the caller owns the lock. */

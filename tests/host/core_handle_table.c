@@ -18,7 +18,7 @@ static void handles_point_at_their_data_and_have_handle_bits(void **state)
     km_host_pages pages;
     km_host_pages_init(&pages);
     km_handle_table table;
-    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_handle_table_init(&table, &pages.pages);
     int payload;
     km_handle_entry *entry = km_handle_alloc_locked(&table, &payload, 3);
     assert_non_null(entry);
@@ -36,7 +36,7 @@ static void lookups_refuse_anything_but_live_handles(void **state)
     km_host_pages pages;
     km_host_pages_init(&pages);
     km_handle_table table;
-    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_handle_table_init(&table, &pages.pages);
     assert_null(km_handle_lookup_locked(&table, (void *)(uintptr_t)0x1008));
     km_handle_entry *entry = km_handle_alloc_locked(&table, NULL, 0);
     char *handle = km_handle_of(entry);
@@ -55,7 +55,7 @@ static void the_table_fills_then_reuses_freed_entries_last(void **state)
     km_host_pages pages;
     km_host_pages_init(&pages);
     km_handle_table table;
-    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_handle_table_init(&table, &pages.pages);
     km_handle_entry **entries = malloc(KM_HANDLE_TABLE_CAPACITY * sizeof *entries);
     km_handle_entry *first = km_handle_alloc_locked(&table, NULL, 0);
     km_handle_free_locked(&table, first);
@@ -78,7 +78,7 @@ static void a_failed_commit_is_a_clean_refusal(void **state)
     km_host_pages pages;
     km_host_pages_init(&pages);
     km_handle_table table;
-    km_handle_table_init(&table, &pages.pages, &km_host_threads);
+    km_handle_table_init(&table, &pages.pages);
     km_host_pages_fail_after(&pages, 1); /* the reservation succeeds, the first commit fails */
     assert_null(km_handle_alloc_locked(&table, NULL, 0));
     assert_non_null(km_handle_alloc_locked(&table, NULL, 0));
