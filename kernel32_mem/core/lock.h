@@ -1,14 +1,24 @@
 /*
- * The heap lock: a recursive lock owned by a thread, cheap when nobody contends for it.
+ * The heap lock: a recursive lock owned by a thread, cheap when nobody contends for it, and one
+ * that a waiter sleeps on rather than burns a processor for.
  *
  * Recursion is required by HeapLock: a thread that holds the heap locked still allocates from it.
  * The lock word holds the owner's thread id (0: free), so taking a free lock is one
- * compare-and-swap and releasing it is one store; recursion is counted beside it and touched
- * only by the owner. A thread that finds the lock taken spins briefly, then yields its time slice
- * until the owner is done: heap critical sections are short, so a sleeping wait is rarely worth
- * its system calls.
+ * compare-and-swap; recursion is counted beside it and touched only by the owner.
  *
- * The platform supplies the thread id (never 0) and the yield, through km_threads.
+ * A thread that finds the lock taken spins briefly (most heap operations are short), then counts
+ * itself among the waiters and sleeps until the lock word changes. Critical sections are not
+ * always short: a HeapLock around a HeapWalk, or a realloc that copies megabytes. Releasing is
+ * one full-barrier store of 0 followed by a look at the waiter count; only when someone sleeps
+ * does it cost a system call, to wake one of them. The barrier on both sides makes the pair safe:
+ * either the releaser sees the waiter counted, or the waiter sees the lock free before it sleeps,
+ * and a sleep that starts after the word changed returns at once. A woken waiter competes with
+ * newcomers for the lock, so the lock is fair enough that an unlock always lets a waiter run,
+ * without handing the lock over in strict order.
+ *
+ * The platform supplies the thread id (never 0) and the sleep and wake on the lock word, through
+ * km_threads: on Windows, RtlWaitOnAddress and RtlWakeAddressSingle (Windows 8 and later, and
+ * Wine); where those are missing, a sleep is a yield of the time slice.
  */
 #ifndef KM_CORE_LOCK_H
 #define KM_CORE_LOCK_H
@@ -19,12 +29,16 @@
 
 typedef struct km_threads {
     uintptr_t (*current_id)(void);
-    void (*yield)(void);
+    /* Sleeps while *word == expected (it may also return early, for no reason). */
+    void (*wait)(_Atomic uintptr_t *word, uintptr_t expected);
+    /* Wakes one thread sleeping in wait on word, if any. */
+    void (*wake_one)(_Atomic uintptr_t *word);
 } km_threads;
 
 typedef struct km_lock {
     _Atomic uintptr_t owner;
-    unsigned depth; /* acquisitions beyond the first, by the owner */
+    _Atomic unsigned waiters; /* threads that may be sleeping on owner */
+    unsigned depth;           /* acquisitions beyond the first, by the owner */
     const km_threads *threads;
 } km_lock;
 
@@ -32,6 +46,9 @@ void km_lock_init(km_lock *lock, const km_threads *threads);
 
 /* Waits for a lock another thread holds; only km_lock_acquire calls it. */
 void km_lock_wait(km_lock *lock, uintptr_t self);
+
+/* Wakes a sleeping waiter; only km_lock_release calls it. */
+void km_lock_wake(km_lock *lock);
 
 static inline void km_lock_acquire(km_lock *lock)
 {
@@ -68,7 +85,9 @@ static inline void km_lock_release(km_lock *lock)
         lock->depth--;
         return;
     }
-    atomic_store_explicit(&lock->owner, 0, memory_order_release);
+    atomic_store_explicit(&lock->owner, 0, memory_order_seq_cst);
+    if (atomic_load_explicit(&lock->waiters, memory_order_seq_cst))
+        km_lock_wake(lock);
 }
 
 /* True when the calling thread holds the lock. */

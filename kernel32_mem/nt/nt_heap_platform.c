@@ -1,5 +1,6 @@
 #include "nt/nt_heap_platform.h"
 
+#include "nt/nt_lookup.h"
 #include "nt/nt_pages.h"
 #include "nt/ntdll.h"
 
@@ -12,12 +13,33 @@ static uintptr_t current_thread_id(void)
     return (uintptr_t)km_nt_teb();
 }
 
-static void yield_thread(void)
+/* RtlWaitOnAddress and RtlWakeAddressSingle, found at run time: Windows 7 lacks them. */
+typedef NTSTATUS(NTAPI *wait_on_address_function)(const volatile void *address,
+                                                   const void *compare, SIZE_T size,
+                                                   const LARGE_INTEGER *timeout);
+typedef void(NTAPI *wake_address_function)(const void *address);
+static wait_on_address_function wait_on_address;
+static wake_address_function wake_address_single;
+
+static void wait_while_equal(_Atomic uintptr_t *word, uintptr_t expected)
 {
-    NtYieldExecution();
+    if (wait_on_address)
+        wait_on_address(word, &expected, sizeof(expected), NULL);
+    else
+        NtYieldExecution();
 }
 
-static const km_threads nt_threads = {.current_id = current_thread_id, .yield = yield_thread};
+static void wake_one(_Atomic uintptr_t *word)
+{
+    if (wake_address_single)
+        wake_address_single((const void *)word);
+}
+
+static const km_threads nt_threads = {
+    .current_id = current_thread_id,
+    .wait = wait_while_equal,
+    .wake_one = wake_one,
+};
 
 const km_heap_platform *km_nt_heap_platform(void)
 {
@@ -25,6 +47,10 @@ const km_heap_platform *km_nt_heap_platform(void)
     if (!platform.pages) {
         LARGE_INTEGER counter = {0};
         NtQueryPerformanceCounter(&counter, NULL);
+        wait_on_address = (wait_on_address_function)km_nt_ntdll_export("RtlWaitOnAddress");
+        wake_address_single = (wake_address_function)km_nt_ntdll_export("RtlWakeAddressSingle");
+        if (!wait_on_address || !wake_address_single)
+            wait_on_address = NULL;
         platform.threads = &nt_threads;
         platform.seed = (uint64_t)counter.QuadPart ^ ((uint64_t)current_thread_id() << 20);
         platform.pages = km_nt_pages();
