@@ -6,8 +6,9 @@
  * The lock word holds the owner's thread id (0: free), so taking a free lock is one
  * compare-and-swap; recursion is counted beside it and touched only by the owner.
  *
- * A thread that finds the lock taken spins briefly (most heap operations are short), then counts
- * itself among the waiters and sleeps until the lock word changes. Critical sections are not
+ * A thread that finds the lock taken spins briefly (most heap operations are short), yields its
+ * time slice a few times (the owner may be waiting for a processor), then counts itself among the
+ * waiters and sleeps until the lock word changes. Critical sections are not
  * always short: a HeapLock around a HeapWalk, or a realloc that copies megabytes. Releasing is
  * one full-barrier store of 0 followed by a look at the waiter count; only when someone sleeps
  * does it cost a system call, to wake one of them. The barrier on both sides makes the pair safe:
@@ -16,9 +17,9 @@
  * newcomers for the lock, so the lock is fair enough that an unlock always lets a waiter run,
  * without handing the lock over in strict order.
  *
- * The platform supplies the thread id (never 0) and the sleep and wake on the lock word, through
- * km_threads: on Windows, RtlWaitOnAddress and RtlWakeAddressSingle (Windows 8 and later, and
- * Wine); where those are missing, a sleep is a yield of the time slice.
+ * The platform supplies the thread id (never 0), the yield, and the sleep and wake on the lock
+ * word, through km_threads: on Windows, RtlWaitOnAddress and RtlWakeAddressSingle (Windows 8 and
+ * later, and Wine); where those are missing, a sleep is a yield of the time slice.
  */
 #ifndef KM_CORE_LOCK_H
 #define KM_CORE_LOCK_H
@@ -29,6 +30,7 @@
 
 typedef struct km_threads {
     uintptr_t (*current_id)(void);
+    void (*yield)(void);
     /* Sleeps while *word == expected (it may also return early, for no reason). */
     void (*wait)(_Atomic uintptr_t *word, uintptr_t expected);
     /* Wakes one thread sleeping in wait on word, if any. */
@@ -54,8 +56,8 @@ static inline void km_lock_acquire(km_lock *lock)
 {
     uintptr_t self = lock->threads->current_id();
     uintptr_t expected = 0;
-    if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self,
-                                                memory_order_acquire, memory_order_relaxed))
+    if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self, memory_order_acquire,
+                                                memory_order_relaxed))
         return;
     if (expected == self) {
         lock->depth++;
@@ -69,8 +71,8 @@ static inline bool km_lock_try_acquire(km_lock *lock)
 {
     uintptr_t self = lock->threads->current_id();
     uintptr_t expected = 0;
-    if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self,
-                                                memory_order_acquire, memory_order_relaxed))
+    if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self, memory_order_acquire,
+                                                memory_order_relaxed))
         return true;
     if (expected != self)
         return false;
@@ -93,8 +95,7 @@ static inline void km_lock_release(km_lock *lock)
 /* True when the calling thread holds the lock. */
 static inline int km_lock_is_held(km_lock *lock)
 {
-    return atomic_load_explicit(&lock->owner, memory_order_relaxed) ==
-           lock->threads->current_id();
+    return atomic_load_explicit(&lock->owner, memory_order_relaxed) == lock->threads->current_id();
 }
 
 #endif

@@ -35,8 +35,14 @@ static void wake_one(_Atomic uintptr_t *word)
         wake_address_single((const void *)word);
 }
 
+static void yield_thread(void)
+{
+    NtYieldExecution();
+}
+
 static const km_threads nt_threads = {
     .current_id = current_thread_id,
+    .yield = yield_thread,
     .wait = wait_while_equal,
     .wake_one = wake_one,
 };

@@ -4,6 +4,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,8 +31,14 @@ static void host_wake_one(_Atomic uintptr_t *word)
     syscall(SYS_futex, low_half(word), FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
+static void host_yield(void)
+{
+    sched_yield();
+}
+
 const km_threads km_host_threads = {
     .current_id = host_current_id,
+    .yield = host_yield,
     .wait = host_wait,
     .wake_one = host_wake_one,
 };
