@@ -38,6 +38,14 @@
  * run or span needs fresh slots, or a large block is made or freed. Every operation takes the
  * heap's lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
  *
+ * LOCKS. Each heap has one lock (core/lock.h): recursive, so that HeapLock's holder still
+ * allocates, and one a waiter sleeps on. The process heap's lock also guards the Global/Local
+ * handle table (core/handle_table.h), as on Windows, so a HeapLock holder may call GlobalLock.
+ * There is one order: a heap's lock, then the registry's (HeapCreate and HeapDestroy under a
+ * HeapLock). Nothing waits for a heap's lock while holding the registry's: HeapOptimizeResources
+ * visits every heap under it, so it only tries each heap's lock and passes over a busy heap, as
+ * it passes over a HEAP_NO_SERIALIZE heap whose memory is its owner's to manage.
+ *
  * HEAPWALK shows exactly this: one region entry per segment, then in address order the blocks of
  * each run (busy and free), each span (busy), committed free slots (one free entry per stretch)
  * and uncommitted free slots (one uncommitted-range entry per stretch); large blocks come last.
