@@ -23,16 +23,16 @@ void *km_pass_on(km_export_id id)
 {
     if (km_export_stats_enabled)
         __atomic_fetch_add(&passed_on[id], 1, __ATOMIC_RELAXED);
-    void *function = __atomic_load_n(&system_functions[id], __ATOMIC_ACQUIRE);
-    if (!function) {
-        function = km_nt_kernel32_export(export_names[id]);
-        __atomic_store_n(&system_functions[id], function, __ATOMIC_RELEASE);
-    }
-    return function;
+    return system_functions[id];
 }
 
 void km_export_stats_start(void)
 {
+    /* Found now, under the loader lock the entry point holds anyway: found later, the lookup
+     * would take the loader lock while the caller may hold a heap's lock, the other order from
+     * a DLL's initialization that allocates. */
+    for (size_t id = 0; id < KM_EXPORT_COUNT; id++)
+        system_functions[id] = km_nt_kernel32_export(export_names[id]);
     km_export_stats_enabled =
         km_nt_environment_get(L"KM_STATS", stats_path, MAX_PATH + 1) && stats_path[0] != 0;
 }

@@ -131,8 +131,10 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
     if (!handle)
         return TRUE;
     km_heap *heap = km_heap_from_handle(handle);
-    if (!heap && km_is_system_heap(handle))
+    if (!heap && km_is_system_heap(handle)) {
+        km_nt_forget_system_heap(handle);
         return KM_SYSTEM(HeapDestroy)(handle);
+    }
     if (!heap || heap == km_process_heap()) {
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
         return FALSE;

@@ -12,7 +12,6 @@
 #include "api/process_attach.h"
 #include "nt/nt_foreign.h"
 #include "nt/nt_heap_platform.h"
-#include "nt/nt_modules.h"
 
 static km_heap_registry registry;
 static km_handle_table moveable_handles;
@@ -30,7 +29,7 @@ bool km_api_process_attach(void *self)
         return false;
     process_heap_handle = km_nt_process_heap_handle();
     km_export_stats_start();
-    km_module_scope_start(self, km_nt_program_base());
+    km_module_scope_start(self);
     return true;
 }
 

@@ -6,7 +6,7 @@
 #define KM_API_MODULE_SCOPE_H
 
 /* Redirects other modules' imports to this DLL (self) as the policy says, now and for modules
- * loaded later; program is the base of the process's main executable. */
-void km_module_scope_start(void *self, void *program);
+ * loaded later. */
+void km_module_scope_start(void *self);
 
 #endif

@@ -14,36 +14,68 @@ size_t km_nt_system_heaps(HANDLE *heaps, size_t capacity)
     return RtlGetProcessHeaps(count, heaps);
 }
 
+/* Heaps recently proved to be the system's: a program whose C runtime made its heap before
+ * kernel32_mem was loaded passes that handle on every malloc, and asking ntdll for its list each
+ * time would cost a lock and a copy. Entries are replaced in turn; a heap destroyed through us is
+ * forgotten. A heap the system destroys behind our back may stay listed, and a call on it then
+ * goes to the system, as it would have without kernel32_mem. */
+#define KNOWN_SYSTEM_HEAPS 16
+static HANDLE known_system_heaps[KNOWN_SYSTEM_HEAPS];
+static unsigned next_known;
+
+static bool is_known_system_heap(HANDLE handle)
+{
+    for (size_t i = 0; i < KNOWN_SYSTEM_HEAPS; i++)
+        if (__atomic_load_n(&known_system_heaps[i], __ATOMIC_ACQUIRE) == handle)
+            return true;
+    return false;
+}
+
+static bool is_listed_system_heap(HANDLE handle)
+{
+    /* Processes have a handful of heaps; one with more than fit here is asked again. */
+    HANDLE heaps[256];
+    size_t count = km_nt_system_heaps(heaps, 256);
+    for (size_t i = 0; i < count && i < 256; i++)
+        if (heaps[i] == handle)
+            return true;
+    if (count <= 256)
+        return false;
+    void *allocated = NULL;
+    SIZE_T size = (count + 16) * sizeof(HANDLE);
+    if (km_nt_virtual_alloc(KM_NT_SELF, &allocated, &size, MEM_RESERVE | MEM_COMMIT,
+                            PAGE_READWRITE) != 0)
+        return false;
+    HANDLE *all = allocated;
+    size_t listed = km_nt_system_heaps(all, count + 16);
+    bool found = false;
+    for (size_t i = 0; i < listed && i < count + 16 && !found; i++)
+        found = all[i] == handle;
+    size = 0;
+    km_nt_virtual_free(KM_NT_SELF, &allocated, &size, MEM_RELEASE);
+    return found;
+}
+
 bool km_nt_is_system_heap(HANDLE handle)
 {
     if (!handle)
         return false;
-    /* Processes have a handful of heaps; the rare one with more is asked again with room. */
-    HANDLE on_stack[64];
-    HANDLE *heaps = on_stack;
-    size_t capacity = 64;
-    size_t count = km_nt_system_heaps(heaps, capacity);
-    void *allocated = NULL;
-    SIZE_T allocated_size = 0;
-    if (count > capacity) {
-        capacity = count + 16;
-        allocated_size = capacity * sizeof(HANDLE);
-        if (km_nt_virtual_alloc(KM_NT_SELF, &allocated, &allocated_size, MEM_RESERVE | MEM_COMMIT,
-                                PAGE_READWRITE) != 0)
-            return false;
-        heaps = allocated;
-        count = km_nt_system_heaps(heaps, capacity);
+    if (is_known_system_heap(handle))
+        return true;
+    if (!is_listed_system_heap(handle))
+        return false;
+    unsigned slot = __atomic_fetch_add(&next_known, 1, __ATOMIC_RELAXED) % KNOWN_SYSTEM_HEAPS;
+    __atomic_store_n(&known_system_heaps[slot], handle, __ATOMIC_RELEASE);
+    return true;
+}
+
+void km_nt_forget_system_heap(HANDLE handle)
+{
+    for (size_t i = 0; i < KNOWN_SYSTEM_HEAPS; i++) {
+        HANDLE expected = handle;
+        __atomic_compare_exchange_n(&known_system_heaps[i], &expected, NULL, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     }
-    if (count > capacity)
-        count = capacity;
-    bool found = false;
-    for (size_t i = 0; i < count && !found; i++)
-        found = heaps[i] == handle;
-    if (allocated) {
-        allocated_size = 0;
-        km_nt_virtual_free(KM_NT_SELF, &allocated, &allocated_size, MEM_RELEASE);
-    }
-    return found;
 }
 
 bool km_nt_is_readable(const void *address)

@@ -23,6 +23,9 @@ size_t km_nt_system_heaps(HANDLE *heaps, size_t capacity);
 /* Whether handle names one of the system's heaps. */
 bool km_nt_is_system_heap(HANDLE handle);
 
+/* Called before a system heap is destroyed through us: its handle may be reused. */
+void km_nt_forget_system_heap(HANDLE handle);
+
 /* Whether the byte at address is committed memory that can be read (no guard page). */
 bool km_nt_is_readable(const void *address);
 

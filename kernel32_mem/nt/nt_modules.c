@@ -134,11 +134,6 @@ static size_t redirect_descriptor(unsigned char *base, const IMAGE_IMPORT_DESCRI
     return redirected;
 }
 
-void *km_nt_program_base(void)
-{
-    return km_nt_image_base();
-}
-
 size_t km_nt_redirect_imports(void *module, km_nt_import_target target, void *context)
 {
     const IMAGE_IMPORT_DESCRIPTOR *descriptor = import_directory(module);
@@ -202,6 +197,11 @@ bool km_nt_watch_module_loads(void (*visit)(const km_nt_module *module, void *co
     static void *cookie;
     watch = (load_watch){visit, context};
     return LdrRegisterDllNotification(0, (void *)on_module_load, &watch, &cookie) == 0;
+}
+
+void km_nt_pin_module(void *module)
+{
+    LdrAddRefDll(KM_NT_LDR_ADDREF_DLL_PIN, module);
 }
 
 bool km_nt_is_system_module(const km_nt_module *module)

@@ -20,9 +20,6 @@ typedef struct km_nt_module {
     size_t name_length; /* in characters */
 } km_nt_module;
 
-/* The base address of the process's main executable. */
-void *km_nt_program_base(void);
-
 /* Says, for a function a module imports by name from kernel32, kernelbase or an API set,
  * where calls should go instead: an address, or NULL to leave the import alone. */
 typedef void *(*km_nt_import_target)(const char *name, void *context);
@@ -40,6 +37,10 @@ void km_nt_for_each_module(void (*visit)(const km_nt_module *module, void *conte
 /* Calls visit for every module loaded from now on, once the loader has bound its imports. */
 bool km_nt_watch_module_loads(void (*visit)(const km_nt_module *module, void *context),
                               void *context);
+
+/* Keeps the module at base loaded until the process ends, whatever FreeLibrary calls follow:
+ * once other modules call into it through rewritten imports, it must not go away. */
+void km_nt_pin_module(void *module);
 
 /* Whether module is one of the system's own memory implementations (ntdll, kernel32,
  * kernelbase), whose imports must never be redirected: they are what foreign memory is

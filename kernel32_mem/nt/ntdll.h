@@ -229,6 +229,8 @@ NTSTATUS NTAPI NtWriteFile(HANDLE file, HANDLE event, PVOID apc_routine, PVOID a
                            PLARGE_INTEGER offset, PULONG key);
 NTSTATUS NTAPI LdrLockLoaderLock(ULONG flags, PULONG disposition, PULONG_PTR cookie);
 NTSTATUS NTAPI LdrUnlockLoaderLock(ULONG flags, ULONG_PTR cookie);
+#define KM_NT_LDR_ADDREF_DLL_PIN 1
+NTSTATUS NTAPI LdrAddRefDll(ULONG flags, PVOID module);
 NTSTATUS NTAPI LdrRegisterDllNotification(ULONG flags, PVOID callback, PVOID context,
                                           PVOID *cookie);
 void NTAPI RtlSetLastWin32Error(DWORD error);

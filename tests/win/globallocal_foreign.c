@@ -148,10 +148,49 @@ static void our_hglobal_is_read_by_drag_query_file(void **state)
     DragFinish(files);
 }
 
+typedef int (*plugin_mix)(void);
+typedef int (*plugin_first_byte)(HGLOBAL memory);
+
+static HMODULE load_plugin(void)
+{
+    HMODULE plugin = LoadLibraryA("km_plugin.dll");
+    assert_non_null(plugin);
+    return plugin;
+}
+
+/* A DLL loaded later, linked with the system alone: its Local and Heap calls still meet on one
+ * process heap, and it reads the program's moveable memory. */
+static void a_dll_loaded_later_mixes_local_and_heap_calls_on_one_block(void **state)
+{
+    (void)state;
+    HMODULE plugin = load_plugin();
+    plugin_mix mix = (plugin_mix)(void *)GetProcAddress(plugin, "km_plugin_mix_local_and_heap");
+    assert_non_null(mix);
+    assert_int_equal(mix(), 4);
+    FreeLibrary(plugin);
+}
+
+static void a_dll_loaded_later_reads_our_moveable_memory(void **state)
+{
+    (void)state;
+    HMODULE plugin = load_plugin();
+    plugin_first_byte first_byte =
+        (plugin_first_byte)(void *)GetProcAddress(plugin, "km_plugin_first_byte");
+    assert_non_null(first_byte);
+    HGLOBAL memory = moveable(8);
+    *(char *)GlobalLock(memory) = 'z';
+    GlobalUnlock(memory);
+    assert_int_equal(first_byte(memory), 'z');
+    free_memory(memory);
+    FreeLibrary(plugin);
+}
+
 KM_GLOBALLOCAL_MAIN(cmocka_unit_test(a_format_message_buffer_is_freed_by_local_free),
                     cmocka_unit_test(command_line_to_argv_is_freed_by_local_free),
                     cmocka_unit_test(a_moveable_handle_of_the_system_works_with_every_call),
                     cmocka_unit_test(a_fixed_block_of_the_system_works_with_every_call),
                     cmocka_unit_test(an_ole_stream_hglobal_works_with_every_call),
                     cmocka_unit_test(our_hglobal_keeps_its_data_through_an_ole_stream),
-                    cmocka_unit_test(our_hglobal_is_read_by_drag_query_file))
+                    cmocka_unit_test(our_hglobal_is_read_by_drag_query_file),
+                    cmocka_unit_test(a_dll_loaded_later_mixes_local_and_heap_calls_on_one_block),
+                    cmocka_unit_test(a_dll_loaded_later_reads_our_moveable_memory))
