@@ -37,8 +37,11 @@
 #define KM_SEGMENT_FIRST_SLOTS 16   /* a growable heap's first reservation: 1 MiB */
 #define KM_SEGMENT_MAX_SLOTS 1024   /* growth doubles each reservation up to 64 MiB */
 
-/* Free slots kept committed for reuse before further freed slots are decommitted. */
+/* Free slots kept committed for reuse before further freed slots are decommitted: at least
+ * this many, and up to a quarter of the heap's committed memory, so that a heap whose working
+ * set moves (blocks freed here, allocated there) does not decommit and recommit at every step. */
 #define KM_RETAINED_FREE_SLOTS 16
+#define KM_RETAINED_FREE_FRACTION 4
 
 typedef enum km_slot_kind {
     KM_SLOT_FREE = 0,

@@ -8,8 +8,10 @@
  * describe it.
  *
  * Each slot's committed pages form a prefix of the slot. A slot handed out is committed as far as
- * its run or span needs; a freed slot keeps its pages until the heap holds more than
- * KM_RETAINED_FREE_SLOTS such slots, so that churn at a run boundary costs no system call.
+ * its run or span needs; a freed slot keeps its pages while the committed free slots are fewer
+ * than KM_RETAINED_FREE_SLOTS or than a quarter of the heap's committed memory, so that churn at
+ * a run boundary, or over a working set that moves, costs no system call. HeapCompact returns
+ * them all.
  * Run records are committed as the slots that own them are first used. A segment other than the
  * first is released to the system as soon as it holds no block.
  */
@@ -237,18 +239,26 @@ static void mark_taken(km_segment *segment, size_t first, size_t count, km_slot_
     }
 }
 
+/* How many committed free slots the heap keeps for reuse. */
+static size_t retained_slots_limit(const km_heap *heap)
+{
+    size_t fraction = (heap->committed_bytes >> KM_SLOT_SHIFT) / KM_RETAINED_FREE_FRACTION;
+    return fraction > KM_RETAINED_FREE_SLOTS ? fraction : KM_RETAINED_FREE_SLOTS;
+}
+
 /* Returns slots [first, first + count) to the free set, keeping their pages while the heap holds
  * few such slots. */
 static void mark_free(km_segment *segment, size_t first, size_t count)
 {
     km_heap *heap = segment->heap;
+    size_t limit = retained_slots_limit(heap);
     for (size_t i = first; i < first + count; i++) {
         km_slot *s = &segment->slots[i];
         s->kind = KM_SLOT_FREE;
         s->span = 0;
         if (!s->committed_pages)
             continue;
-        if (heap->retained_free_slots < KM_RETAINED_FREE_SLOTS)
+        if (heap->retained_free_slots < limit)
             heap->retained_free_slots++;
         else
             decommit_slot(segment, i);
