@@ -65,7 +65,7 @@ static HANDLE create_file_mapping_numa_w(HANDLE file, LPSECURITY_ATTRIBUTES secu
         km_nt_set_last_error(ERROR_ALREADY_EXISTS);
         return section;
     }
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return NULL;
     }
@@ -95,7 +95,7 @@ static BOOL widen(const char *name, WCHAR *buffer, const WCHAR **wide)
     if (!name)
         return TRUE;
     NTSTATUS status = km_nt_ansi_to_unicode(name, buffer, KM_MAX_NAME);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -145,7 +145,7 @@ static HANDLE open_file_mapping_w(DWORD access, BOOL inherit, LPCWSTR name)
     }
     HANDLE section = NULL;
     NTSTATUS status = km_nt_section_open(&section, section_access_of(access), name, inherit);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return NULL;
     }
@@ -170,7 +170,8 @@ HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
 
 /* The view protection FILE_MAP_* access asks for. FILE_MAP_COPY shares its bit with
  * SECTION_QUERY, which FILE_MAP_ALL_ACCESS includes, so it means copy-on-write only alone (or
- * with FILE_MAP_EXECUTE); no access at all maps the view inaccessible. */
+ * with FILE_MAP_EXECUTE). Execute access only adds to read, write or copy access: alone, like
+ * no access at all, it maps the view inaccessible, as Windows does. */
 static ULONG view_protection_of(DWORD access)
 {
     BOOL execute = (access & FILE_MAP_EXECUTE) != 0;
@@ -180,7 +181,7 @@ static ULONG view_protection_of(DWORD access)
         return execute ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
     if (access & FILE_MAP_READ)
         return execute ? PAGE_EXECUTE_READ : PAGE_READONLY;
-    return execute ? PAGE_EXECUTE : PAGE_NOACCESS;
+    return PAGE_NOACCESS;
 }
 
 static LPVOID map_view_of_file_ex_numa(HANDLE mapping, DWORD access, DWORD offset_high,
@@ -192,7 +193,7 @@ static LPVOID map_view_of_file_ex_numa(HANDLE mapping, DWORD access, DWORD offse
     void *view = base;
     SIZE_T length = size;
     NTSTATUS status = km_nt_section_map(mapping, &view, offset, &length, protect);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return NULL;
     }
@@ -238,7 +239,7 @@ static BOOL unmap_view_of_file_ex(PVOID base, ULONG flags)
         return FALSE;
     }
     NTSTATUS status = km_nt_section_unmap(base, flags);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }

@@ -353,7 +353,11 @@ static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
     return km_handle_of(entry);
 }
 
-static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags, km_export_id self)
+/* GlobalReAlloc and LocalReAlloc differ on one request: GMEM_MODIFY | GMEM_MOVEABLE on a fixed
+ * block makes GlobalReAlloc turn it into a moveable one (converts_fixed), while LocalReAlloc
+ * leaves it as it is and answers with the same pointer. */
+static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags, bool converts_fixed,
+                          km_export_id self)
 {
     if (km_is_foreign_memory(memory))
         return KM_SYSTEM_AS(GlobalReAlloc, self)(memory, size, flags);
@@ -365,9 +369,16 @@ static HGLOBAL reallocate(HGLOBAL memory, SIZE_T size, UINT flags, km_export_id 
         if (flags & GMEM_DISCARDABLE)
             entry->flags |= KM_MOVEABLE_DISCARDABLE;
         result = memory;
+    } else if (kind != MEMORY_INVALID && (flags & GMEM_DISCARDABLE)) {
+        /* Discardability is an attribute, changed only with GMEM_MODIFY. */
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+    } else if (kind == MEMORY_MOVEABLE && !size && !(flags & GMEM_MOVEABLE)) {
+        /* Discarding takes GMEM_MOVEABLE; a size of 0 alone is a mistake, and the data stays. */
+        km_nt_set_last_error(ERROR_INVALID_PARAMETER);
     } else if (kind == MEMORY_MOVEABLE) {
         result = realloc_moveable(entry, size, flags);
-    } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY) && (flags & GMEM_MOVEABLE)) {
+    } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY) && (flags & GMEM_MOVEABLE) &&
+               converts_fixed) {
         result = convert_to_moveable_locked(memory, flags);
     } else if (kind == MEMORY_FIXED && (flags & GMEM_MODIFY)) {
         result = memory;
@@ -398,6 +409,10 @@ static SIZE_T compact(void)
 HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T size)
 {
     KM_COUNT_CALL(GlobalAlloc);
+    /* GlobalAlloc gives a fixed block of 0 bytes one byte (GlobalSize answers 1); LocalAlloc
+     * gives it none. */
+    if (!(flags & GMEM_MOVEABLE) && !size)
+        size = 1;
     return alloc(flags, size);
 }
 
@@ -482,13 +497,13 @@ HLOCAL WINAPI LocalHandle(LPCVOID data)
 HGLOBAL WINAPI GlobalReAlloc(HGLOBAL memory, SIZE_T size, UINT flags)
 {
     KM_COUNT_CALL(GlobalReAlloc);
-    return reallocate(memory, size, flags, KM_EXPORT_GlobalReAlloc);
+    return reallocate(memory, size, flags, true, KM_EXPORT_GlobalReAlloc);
 }
 
 HLOCAL WINAPI LocalReAlloc(HLOCAL memory, SIZE_T size, UINT flags)
 {
     KM_COUNT_CALL(LocalReAlloc);
-    return reallocate(memory, size, flags, KM_EXPORT_LocalReAlloc);
+    return reallocate(memory, size, flags, false, KM_EXPORT_LocalReAlloc);
 }
 
 SIZE_T WINAPI GlobalCompact(DWORD minimum_free)

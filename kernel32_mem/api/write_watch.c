@@ -28,14 +28,15 @@ UINT WINAPI GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return KM_WRITE_WATCH_FAILED;
     }
-    /* The count is both the array's capacity and the answer's length: it cannot be absent. */
-    if (!count) {
+    /* The count is both the array's capacity and the answer's length, and the granularity is
+     * written on success: neither can be absent. */
+    if (!count || !granularity) {
         km_nt_set_last_error(ERROR_NOACCESS);
         return KM_WRITE_WATCH_FAILED;
     }
     ULONG page_size = 0;
     NTSTATUS status = km_nt_get_write_watch(flags, base, size, addresses, count, &page_size);
-    if (status == 0 && granularity)
+    if (status == 0)
         *granularity = page_size;
     return finish(status);
 }

@@ -7,6 +7,13 @@
 
 #include "nt/nt_types.h"
 
+/* Whether a status is an error or a warning, which kernel32 reports as failure (NT_SUCCESS is
+ * false); success and informational statuses such as STATUS_IMAGE_NOT_AT_BASE are not. */
+static inline BOOL km_nt_failed(NTSTATUS status)
+{
+    return status < 0;
+}
+
 /* Stores a Win32 error code as the calling thread's last error. */
 void km_nt_set_last_error(DWORD error);
 

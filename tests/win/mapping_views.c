@@ -284,6 +284,50 @@ static void flushing_a_paging_file_view_succeeds(void **state)
     CloseHandle(mapping);
 }
 
+/* Execute access adds to read, write or copy access; alone it gives a view that cannot be
+ * touched, whether or not the section could run code. */
+static void an_execute_only_view_is_inaccessible(void **state)
+{
+    (void)state;
+    const DWORD section_protections[] = {PAGE_READWRITE, PAGE_EXECUTE_READWRITE};
+    for (size_t i = 0; i < KM_ARRAY_SIZE(section_protections); i++) {
+        HANDLE mapping = anonymous_mapping(section_protections[i], GRANULARITY, NULL);
+        km_reset_last_error();
+        void *view = MapViewOfFile(mapping, FILE_MAP_EXECUTE, 0, 0, 0);
+        assert_non_null(view);
+        MEMORY_BASIC_INFORMATION info;
+        assert_int_equal(VirtualQuery(view, &info, sizeof(info)), sizeof(info));
+        assert_int_equal(info.Protect, PAGE_NOACCESS);
+        unmap_view(view);
+        CloseHandle(mapping);
+    }
+}
+
+/* A system DLL's image seldom fits at its preferred base, which is already taken by the loaded
+ * copy: the kernel answers STATUS_IMAGE_NOT_AT_BASE, a success, and the view is returned. */
+static void an_image_view_away_from_its_preferred_base_is_returned(void **state)
+{
+    (void)state;
+    WCHAR path[MAX_PATH];
+    assert_true(GetSystemDirectoryW(path, MAX_PATH) > 0);
+    lstrcatW(path, L"\\kernel32.dll");
+    HANDLE file = CreateFileW(path, GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ, NULL,
+                              OPEN_EXISTING, 0, NULL);
+    assert_true(file != INVALID_HANDLE_VALUE);
+    HANDLE mapping = CreateFileMappingW(file, NULL, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    assert_non_null(mapping);
+    km_reset_last_error();
+    const IMAGE_DOS_HEADER *image = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    assert_non_null(image);
+    assert_int_equal(image->e_magic, IMAGE_DOS_SIGNATURE);
+    MEMORY_BASIC_INFORMATION info;
+    assert_int_equal(VirtualQuery(image, &info, sizeof(info)), sizeof(info));
+    assert_int_equal(info.Type, MEM_IMAGE);
+    unmap_view((void *)image);
+    CloseHandle(mapping);
+    CloseHandle(file);
+}
+
 int main(void)
 {
     const km_export exports[] = KM_MAPPING_EXPORTS;
@@ -311,6 +355,8 @@ int main(void)
         cmocka_unit_test(unmap_view_of_file_ex_unmaps_and_refuses_unknown_flags),
         cmocka_unit_test(views_of_bad_handles_fail_with_invalid_handle),
         cmocka_unit_test(flushing_a_paging_file_view_succeeds),
+        cmocka_unit_test(an_execute_only_view_is_inaccessible),
+        cmocka_unit_test(an_image_view_away_from_its_preferred_base_is_returned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,6 +135,18 @@ static void write_watch_without_a_count_fails_with_noaccess(void **state)
     release(base);
 }
 
+static void write_watch_without_a_granularity_fails_with_noaccess(void **state)
+{
+    (void)state;
+    char *base = watched_region();
+    void *addresses[WATCHED_PAGES];
+    ULONG_PTR count = WATCHED_PAGES;
+    km_reset_last_error();
+    assert_int_not_equal(GetWriteWatch(0, base, page_size(), addresses, &count, NULL), 0);
+    assert_last_error(ERROR_NOACCESS);
+    release(base);
+}
+
 int main(void)
 {
     const km_export exports[] = KM_VIRTUAL_EXPORTS;
@@ -149,6 +161,7 @@ int main(void)
         cmocka_unit_test(write_watch_with_an_unknown_flag_fails_with_invalid_parameter),
         cmocka_unit_test(write_watch_of_zero_bytes_fails_with_invalid_parameter),
         cmocka_unit_test(write_watch_without_a_count_fails_with_noaccess),
+        cmocka_unit_test(write_watch_without_a_granularity_fails_with_noaccess),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
