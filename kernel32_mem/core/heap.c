@@ -183,7 +183,7 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
         const km_large_block *block = &heap->large.blocks[index];
         *ref = (km_block_ref){.large_index = index,
                               .requested = block->requested,
-                              .capacity = block->reserved - KM_BLOCK_ALIGNMENT};
+                              .capacity = block->reserved - KM_LARGE_DATA_OFFSET};
         return KM_OK;
     }
 
@@ -357,13 +357,19 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
     return status;
 }
 
+/* A heap created HEAP_NO_SERIALIZE is its owner's to serialize: HeapLock and HeapUnlock take
+ * nothing from it and succeed, as on Windows. */
 void km_heap_lock(km_heap *heap)
 {
+    if (heap->flags & KM_HEAP_NO_SERIALIZE)
+        return;
     km_lock_acquire(&heap->lock);
 }
 
 bool km_heap_unlock(km_heap *heap)
 {
+    if (heap->flags & KM_HEAP_NO_SERIALIZE)
+        return true;
     if (!km_lock_is_held(&heap->lock))
         return false;
     km_lock_release(&heap->lock);

@@ -24,6 +24,9 @@
 #define KM_HEADER_SIZE 8
 #define KM_BLOCK_LEAD (KM_BLOCK_ALIGNMENT - KM_HEADER_SIZE)
 
+/* Where a large block's data starts in its own reservation (large.c). */
+#define KM_LARGE_DATA_OFFSET ((size_t)0x40)
+
 /* Blocks up to this size (header included) come from runs; larger ones are spans of slots. */
 #define KM_RUN_BLOCK_MAX ((size_t)16 * 1024)
 #define KM_RUN_DATA_MAX (KM_RUN_BLOCK_MAX - KM_HEADER_SIZE)

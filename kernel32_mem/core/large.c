@@ -11,8 +11,9 @@
  *
  * The heap lists its large blocks in a table sorted by address, kept in a reservation of the
  * table's own: a pointer is a large block only if the table has it, which is known without
- * touching the pointer. The block's data starts KM_BLOCK_ALIGNMENT bytes into its reservation;
- * the table, not a header, holds its size.
+ * touching the pointer. The block's data starts KM_LARGE_DATA_OFFSET bytes into its reservation,
+ * where Windows and Wine put a huge block's data (64-byte aligned, with the 0x40 bit set, which
+ * programs that test alignment observe); the table, not a header, holds its size.
  */
 #include "core/align.h"
 #include "core/heap_types.h"
@@ -21,7 +22,7 @@
 
 uintptr_t km_large_data(const km_large_block *block)
 {
-    return block->base + KM_BLOCK_ALIGNMENT;
+    return block->base + KM_LARGE_DATA_OFFSET;
 }
 
 /* The first index whose block starts at or after base. */
@@ -40,9 +41,9 @@ static size_t lower_bound(const km_large_table *table, uintptr_t base)
 
 bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index)
 {
-    if (data < KM_BLOCK_ALIGNMENT || table->count == 0)
+    if (data < KM_LARGE_DATA_OFFSET || table->count == 0)
         return false;
-    uintptr_t base = data - KM_BLOCK_ALIGNMENT;
+    uintptr_t base = data - KM_LARGE_DATA_OFFSET;
     size_t at = lower_bound(table, base);
     if (at == table->count || table->blocks[at].base != base)
         return false;
@@ -74,8 +75,8 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
                             km_status *status)
 {
     size_t total, reserved, committed, wanted;
-    if (size > SIZE_MAX - KM_BLOCK_ALIGNMENT ||
-        !km_align_up(total = size + KM_BLOCK_ALIGNMENT, heap->pages->granularity, &reserved) ||
+    if (size > SIZE_MAX - KM_LARGE_DATA_OFFSET ||
+        !km_align_up(total = size + KM_LARGE_DATA_OFFSET, heap->pages->granularity, &reserved) ||
         !km_align_up(total, heap->pages->page_size, &committed) ||
         !km_align_up(reserve_at_least, heap->pages->granularity, &wanted)) {
         *status = KM_NO_MEMORY;
@@ -119,8 +120,8 @@ bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
 {
     km_large_block *block = &heap->large.blocks[index];
     size_t committed = 0;
-    if (size > block->reserved - KM_BLOCK_ALIGNMENT ||
-        !km_align_up(size + KM_BLOCK_ALIGNMENT, heap->pages->page_size, &committed))
+    if (size > block->reserved - KM_LARGE_DATA_OFFSET ||
+        !km_align_up(size + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))
         return false;
     if (committed > block->committed) {
         if (km_heap_commit(heap, block->base + block->committed, committed - block->committed) !=

@@ -235,7 +235,23 @@ static void many_blocks_of_mixed_sizes_survive_interleaved_frees(void **state)
     memset(blocks, 0, sizeof blocks);
 }
 
-KM_HEAP_MAIN(cmocka_unit_test(alloc_returns_aligned_blocks_of_every_size),
+/* A block of a megabyte lives in an allocation of its own, its data 64-byte aligned with the
+ * 0x40 bit set, as Windows and Wine place it. */
+static void a_large_block_is_aligned_as_windows_places_it(void **state)
+{
+    (void)state;
+    HANDLE heaps[] = {GetProcessHeap(), create_heap(0, 0, 0)};
+    for (size_t i = 0; i < KM_ARRAY_SIZE(heaps); i++) {
+        void *block = alloc_block(heaps[i], 0, (SIZE_T)1 << 20);
+        assert_int_equal((ULONG_PTR)block % 64, 0);
+        assert_int_equal((ULONG_PTR)block & 0x40, 0x40);
+        assert_true(HeapFree(heaps[i], 0, block));
+    }
+    destroy_heap(heaps[1]);
+}
+
+KM_HEAP_MAIN(cmocka_unit_test(a_large_block_is_aligned_as_windows_places_it),
+             cmocka_unit_test(alloc_returns_aligned_blocks_of_every_size),
              cmocka_unit_test(alloc_of_zero_bytes_returns_a_block_of_size_zero),
              cmocka_unit_test(heap_size_returns_the_requested_size_without_touching_last_error),
              cmocka_unit_test(zero_memory_flag_returns_zeroed_blocks_even_when_reused),
