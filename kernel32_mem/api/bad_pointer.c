@@ -7,7 +7,8 @@
  * always is, and a range that wraps past the end of the address space is bad. These answers are
  * only a snapshot: another thread may change the memory right after, which is why Windows
  * documents these functions as obsolete. Like Windows, probing a guard page consumes its guard
- * and reports the page bad.
+ * and reports the page bad; the guard and reserved pages at the bottom of the calling thread's
+ * own stack are reported bad without a touch (nt/nt_probe.h says why).
  */
 #include "api/win32.h"
 
@@ -20,12 +21,12 @@ typedef bool (*probe_fn)(volatile char *address);
 
 static bool probe_read(volatile char *address)
 {
-    return km_nt_probe_read(address);
+    return !km_nt_is_untouchable_stack((const void *)address) && km_nt_probe_read(address);
 }
 
 static bool probe_write(volatile char *address)
 {
-    return km_nt_probe_write(address);
+    return !km_nt_is_untouchable_stack((const void *)address) && km_nt_probe_write(address);
 }
 
 static BOOL range_is_bad(const void *start, UINT_PTR size, probe_fn probe)
@@ -90,7 +91,7 @@ static BOOL string_is_bad(const void *string, UINT_PTR max, size_t size)
         for (size_t b = 0; b < size; b++) {
             UINT_PTR this_page = (UINT_PTR)(at + b) & ~(page - 1);
             if (this_page != checked_page || !checked_page) {
-                if (!km_nt_probe_read(at + b))
+                if (!probe_read((volatile char *)(at + b)))
                     return TRUE;
                 checked_page = this_page;
             }

@@ -1,5 +1,6 @@
 #include "nt/nt_probe.h"
 
+#include "nt/nt_virtual.h"
 #include "nt/ntdll.h"
 
 /* Each probe returns 1; a fault in one of the instructions named *_access resumes at
@@ -103,4 +104,18 @@ bool km_nt_probe_write(volatile void *address)
 {
     ensure_handler();
     return km_probe_write_byte(address) != 0;
+}
+
+bool km_nt_is_untouchable_stack(const void *address)
+{
+    const unsigned char *teb = km_nt_teb();
+    uintptr_t limit = *(const uintptr_t *)(teb + KM_NT_TEB_STACK_LIMIT);
+    uintptr_t bottom = *(const uintptr_t *)(teb + KM_NT_TEB_DEALLOCATION_STACK);
+    if ((uintptr_t)address < bottom || (uintptr_t)address >= limit)
+        return false;
+    MEMORY_BASIC_INFORMATION info;
+    SIZE_T written;
+    if (km_nt_virtual_query(KM_NT_SELF, address, &info, sizeof(info), &written) != 0)
+        return true;
+    return info.State != MEM_COMMIT || (info.Protect & PAGE_GUARD);
 }

@@ -14,6 +14,13 @@
 
 #include <stdbool.h>
 
+/* True when address is below the calling thread's stack limit, in its stack's reservation, on a
+ * page that is not committed or is a guard page. Touching such a page is not a fault a probe can
+ * recover from everywhere: under Wine the stack's guard page raises STATUS_STACK_OVERFLOW, and
+ * the guard must still protect the stack afterwards. Windows reserves the same pages, so a
+ * probe there faults; the answer is the same without the touch. */
+bool km_nt_is_untouchable_stack(const void *address);
+
 /* True when the byte at address could be read. */
 bool km_nt_probe_read(const volatile void *address);
 

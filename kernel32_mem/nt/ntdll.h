@@ -89,6 +89,8 @@ static inline const unsigned char *km_nt_teb(void)
 /* Offsets the DDK documents, the same on every Windows version (and in Wine). */
 #if defined(__x86_64__)
 #define KM_NT_TEB_PEB 0x60
+#define KM_NT_TEB_STACK_LIMIT 0x10
+#define KM_NT_TEB_DEALLOCATION_STACK 0x1478
 #define KM_NT_TEB_PROCESS_ID 0x40
 #define KM_NT_PEB_IMAGE_BASE 0x10
 #define KM_NT_PEB_LOADER_DATA 0x18
@@ -96,6 +98,8 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_PEB_SESSION_ID 0x2c0
 #else
 #define KM_NT_TEB_PEB 0x30
+#define KM_NT_TEB_STACK_LIMIT 0x08
+#define KM_NT_TEB_DEALLOCATION_STACK 0xe0c
 #define KM_NT_TEB_PROCESS_ID 0x20
 #define KM_NT_PEB_IMAGE_BASE 0x8
 #define KM_NT_PEB_LOADER_DATA 0xc
