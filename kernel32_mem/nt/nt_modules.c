@@ -2,8 +2,6 @@
 
 #include "nt/ntdll.h"
 
-#include <string.h>
-
 /* The head of PEB_LDR_DATA and of a loader entry, as the DDK lays them out on both
  * architectures; natural alignment gives the documented offsets. */
 typedef struct loader_data {
