@@ -12,8 +12,9 @@
  *
  * GlobalReAlloc(GMEM_MODIFY | GMEM_MOVEABLE) turns a fixed block into a moveable one where it
  * lies, as Windows does: the new handle's data is the old block itself, with no prefix, and the
- * entry says so (KM_MOVEABLE_UNPREFIXED). Such blocks are rare, and found from their data by
- * searching the table; while one exists, its old fixed pointer is no longer a handle of its own.
+ * entry says so (KM_MOVEABLE_UNPREFIXED). Such entries are indexed by their data in the table,
+ * so a fixed pointer is told from a converted one in constant time; once converted, the old
+ * fixed pointer is no longer a handle of its own.
  *
  * Memory that is not ours (outside every reservation of ours, yet readable: a handle or block
  * the system's Global/Local functions made, for a system DLL or before kernel32_mem was loaded)
@@ -37,10 +38,6 @@
 #define KM_MOVEABLE_DDESHARE 0x0002u
 #define KM_MOVEABLE_UNPREFIXED 0x0004u
 
-/* Moveable blocks converted from fixed ones, so lookups skip the table search when there are
- * none. Changed under the table's lock. */
-static size_t unprefixed_blocks;
-
 #define KM_LOCK_COUNT_MAX 0xff
 
 typedef enum memory_kind { MEMORY_INVALID, MEMORY_FIXED, MEMORY_MOVEABLE } memory_kind;
@@ -59,7 +56,7 @@ static BOOL is_fixed_block(const void *memory)
 /* The entry of a converted block whose data is data, or NULL. Caller holds the table lock. */
 static km_handle_entry *unprefixed_entry_of_locked(const void *data)
 {
-    return unprefixed_blocks ? km_handle_find_data_locked(handles(), data) : NULL;
+    return km_handle_find_data_locked(handles(), data);
 }
 
 /* What memory is; for a moveable handle, *entry is its entry. The caller holds the table lock. */
@@ -103,19 +100,26 @@ static void *block_of(const km_handle_entry *entry)
     return entry->data ? (char *)entry->data - prefix_of(entry) : NULL;
 }
 
+/* A converted entry stays indexed by its data as the data moves: re-adding it right after its
+ * removal cannot fail (handle_table.h). */
 static void set_data(km_handle_entry *entry, void *block)
 {
-    if (prefix_of(entry))
+    if (prefix_of(entry)) {
         *(void **)block = km_handle_of(entry);
-    entry->data = (char *)block + prefix_of(entry);
+        entry->data = (char *)block + KM_MOVEABLE_PREFIX;
+        return;
+    }
+    km_handle_unindex_data_locked(handles(), entry);
+    entry->data = block;
+    km_handle_index_data_locked(handles(), entry);
 }
 
-/* Forgets that an entry's block was converted, once the block is gone. */
+/* Forgets that an entry's block was converted, before the block goes. */
 static void drop_unprefixed_locked(km_handle_entry *entry)
 {
     if (entry->flags & KM_MOVEABLE_UNPREFIXED) {
+        km_handle_unindex_data_locked(handles(), entry);
         entry->flags &= (uint16_t)~KM_MOVEABLE_UNPREFIXED;
-        unprefixed_blocks--;
     }
 }
 
@@ -316,10 +320,10 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
     if (!size) {
         if (entry->lock_count)
             return NULL;
+        drop_unprefixed_locked(entry);
         if (block)
             km_heap_call_free(km_process_heap(), 0, block);
         entry->data = NULL;
-        drop_unprefixed_locked(entry);
         return km_handle_of(entry);
     }
     size_t prefix = prefix_of(entry);
@@ -345,11 +349,14 @@ static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
     uint16_t entry_flags = (uint16_t)(KM_MOVEABLE_UNPREFIXED |
                                       ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0));
     km_handle_entry *entry = km_handle_alloc_locked(handles(), memory, entry_flags);
+    if (entry && !km_handle_index_data_locked(handles(), entry)) {
+        km_handle_free_locked(handles(), entry);
+        entry = NULL;
+    }
     if (!entry) {
         km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
-    unprefixed_blocks++;
     return km_handle_of(entry);
 }
 

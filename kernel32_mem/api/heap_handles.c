@@ -22,7 +22,7 @@ static volatile LONG terminate_on_corruption;
 bool km_api_process_attach(void *self)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
-    km_registry_init(&registry, platform->threads);
+    km_registry_init(&registry, platform->threads, platform->pages);
     km_handle_table_init(&moveable_handles, platform->pages);
     if (km_heap_create(platform, 0, 0, 0, &process_heap) != KM_OK ||
         !km_registry_add(&registry, process_heap))

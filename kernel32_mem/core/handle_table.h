@@ -18,6 +18,11 @@
  * A lookup checks that a handle lies in the table, has the right low bits, and names an entry in
  * use, before reading anything the handle points to.
  *
+ * Going the other way, from data to its entry, is needed only for entries whose data has no
+ * prefix naming its handle (a fixed block turned moveable where it lies). The caller indexes
+ * those entries by their data, in a hash table of the table's own (open addressing, linear
+ * probes, entries moved back on removal), so the question costs the same however many there are.
+ *
  * The table has no lock of its own: every function expects the caller to hold the lock that
  * guards it. kernel32_mem guards it with the process heap's lock, as Windows does, so that a
  * thread holding HeapLock on the process heap can still call the Global and Local functions, and
@@ -52,6 +57,9 @@ typedef struct km_handle_table {
     size_t committed;         /* entries committed from the start */
     size_t used;              /* entries ever given out, from the start */
     km_handle_entry *free_list;
+    km_handle_entry **by_data; /* the data index: NULL or an entry, keyed by its data */
+    size_t by_data_mask;       /* slots - 1, when by_data is not NULL */
+    size_t by_data_count;
 } km_handle_table;
 
 /* Prepares an empty table; nothing is reserved until the first allocation. */
@@ -67,9 +75,18 @@ void km_handle_free_locked(km_handle_table *table, km_handle_entry *entry);
 /* The entry a handle names, or NULL for anything else; reads nothing outside the table. */
 km_handle_entry *km_handle_lookup_locked(km_handle_table *table, const void *handle);
 
-/* The entry in use whose data is data, or NULL: a search of the whole table, for the rare
- * caller that must go from data back to its handle without help. Caller holds the lock. */
+/* Adds an entry in use, with data, to the data index; false when the index cannot grow. Adding
+ * right after removing never needs to grow. Caller holds the lock. */
+bool km_handle_index_data_locked(km_handle_table *table, km_handle_entry *entry);
+
+/* Removes an indexed entry from the data index; call it before the entry's data changes. */
+void km_handle_unindex_data_locked(km_handle_table *table, km_handle_entry *entry);
+
+/* The indexed entry whose data is data, or NULL. Caller holds the lock. */
 km_handle_entry *km_handle_find_data_locked(km_handle_table *table, const void *data);
+
+/* Returns the table's memory; the table is empty after, as after init. */
+void km_handle_table_release(km_handle_table *table);
 
 /* True when value has a handle's low bits (one word past a two-word boundary). */
 static inline bool km_handle_has_handle_bits(const void *value)

@@ -92,11 +92,14 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     if (data_slots == 0)
         data_slots = 1;
 
-    size_t reserved = km_segment_reservation_size(data_slots, true);
+    size_t initial_slots = slots_for_bytes(initial);
+    if (initial_slots > data_slots)
+        initial_slots = data_slots;
+    size_t reserved = km_segment_reservation_size(data_slots, true, pages->page_size);
     void *base = pages->reserve(pages, reserved);
     if (!base)
         return KM_NO_MEMORY;
-    size_t header = km_segment_header_bytes(data_slots, true, pages->page_size);
+    size_t header = km_segment_initial_commit(data_slots, true, pages->page_size, initial_slots);
     if (pages->commit(pages, base, header, false) != KM_OK) {
         pages->release(pages, base, reserved);
         return KM_NO_MEMORY;
@@ -114,14 +117,11 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     km_heap_init_run_geometry(heap);
 
     km_segment *segment;
-    km_segment_create(heap, base, data_slots, true, &segment);
+    km_segment_create(heap, base, data_slots, true, header, &segment);
     heap->segments[0] = segment;
     heap->segment_count = 1;
 
     /* The initial commitment: free slots at the front, committed ahead of need. */
-    size_t initial_slots = slots_for_bytes(initial);
-    if (initial_slots > data_slots)
-        initial_slots = data_slots;
     if (km_segment_commit_slots(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
         km_heap_destroy(heap);
         return KM_NO_MEMORY;
@@ -188,6 +188,8 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
     }
 
     size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (!km_segment_describes(segment, slot))
+        return KM_INVALID_POINTER;
     if (segment->slots[slot].kind == KM_SLOT_TAIL)
         slot -= segment->slots[slot].span;
     km_slot_kind kind = segment->slots[slot].kind;

@@ -53,13 +53,16 @@ static bool segment_is_consistent(const km_heap *heap, const km_segment *segment
 {
     if (segment->heap != heap)
         return false;
-    for (size_t i = 0; i < segment->slot_count; i++) {
+    if (segment->meta_slots == 0 || segment->described < segment->meta_slots ||
+        segment->described > segment->slot_count)
+        return false;
+    for (size_t i = segment->meta_slots; i < segment->described; i++) {
         const km_slot *slot = &segment->slots[i];
-        if ((i < segment->meta_slots) != (slot->kind == KM_SLOT_META))
+        if (slot->kind == KM_SLOT_TAIL && (slot->span == 0 || slot->span > i - segment->meta_slots))
             return false;
         if (slot->kind != KM_SLOT_RUN && slot->kind != KM_SLOT_SPAN)
             continue;
-        if (slot->span == 0 || i + slot->span > segment->slot_count)
+        if (slot->span == 0 || i + slot->span > segment->described)
             return false;
         for (size_t t = 1; t < slot->span; t++)
             if (segment->slots[i + t].kind != KM_SLOT_TAIL || segment->slots[i + t].span != t)

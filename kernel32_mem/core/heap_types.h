@@ -47,9 +47,8 @@
 #define KM_RETAINED_FREE_FRACTION 4
 
 typedef enum km_slot_kind {
-    KM_SLOT_FREE = 0,
-    KM_SLOT_META, /* the segment's own metadata */
-    KM_SLOT_RUN,  /* first slot of a run of one size class */
+    KM_SLOT_FREE = 0, /* what a fresh descriptor reads as */
+    KM_SLOT_RUN,      /* first slot of a run of one size class */
     KM_SLOT_SPAN, /* first slot of one block spanning whole slots */
     KM_SLOT_TAIL, /* a later slot of a run or span; span says how far back its head is */
 } km_slot_kind;
@@ -92,11 +91,15 @@ struct km_segment {
     uintptr_t base;
     size_t size;
     uint32_t slot_count;
-    uint32_t meta_slots;
-    uint32_t free_hint;    /* no free slot below this index */
-    size_t meta_committed; /* bytes of metadata committed from base */
-    km_slot *slots;
-    km_run *runs; /* indexed by slot; only heads' records are used */
+    uint32_t meta_slots; /* slots [0, meta_slots) hold metadata and have no descriptor */
+    uint32_t described;  /* slots [meta_slots, described) have committed descriptors */
+    uint32_t free_hint;  /* no free slot below this index */
+    size_t meta_committed; /* bytes of metadata committed: head_committed + runs_committed */
+    size_t head_committed; /* bytes from base: heap, segment and descriptors */
+    uintptr_t runs_base;   /* where the run records start (page aligned) */
+    size_t runs_committed; /* bytes from runs_base */
+    km_slot *slots; /* indexed by slot, from meta_slots */
+    km_run *runs;   /* indexed by slot, from meta_slots; only heads' records are used */
 };
 
 typedef struct km_large_block {
@@ -203,10 +206,19 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address);
 
 /* segment.c */
+/* Makes the segment's records in a reservation; committed_head is what the caller committed from
+ * its base already (km_heap_create, for the heap record), 0 to let this commit what it needs. */
 km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
-                            km_segment **segment);
-size_t km_segment_reservation_size(size_t data_slots, bool first);
-size_t km_segment_header_bytes(size_t data_slots, bool first, size_t page_size);
+                            size_t committed_head, km_segment **segment);
+size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_size);
+/* What a new segment commits from its base to describe its first initial_slots data slots. */
+size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
+                                 size_t initial_slots);
+/* True when slot is a data slot with a descriptor: one a block may lie in. */
+static inline bool km_segment_describes(const km_segment *segment, size_t slot)
+{
+    return slot >= segment->meta_slots && slot < segment->described;
+}
 km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
                                     km_slot_kind kind, km_segment **segment, size_t *slot);
 void km_segment_give_slots_locked(km_segment *segment, size_t slot);

@@ -41,15 +41,18 @@ static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t ad
     uintptr_t end;
     if (address < committed_end(segment, slot)) {
         end = committed_end(segment, last);
-        while (end == km_slot_address(segment, last + 1) && last + 1 < segment->slot_count &&
+        while (end == km_slot_address(segment, last + 1) && last + 1 < segment->described &&
                segment->slots[last + 1].kind == KM_SLOT_FREE &&
                segment->slots[last + 1].committed_pages)
             end = committed_end(segment, ++last);
         fill(entry, KM_WALK_FREE, address, end - address, 0, region);
     } else {
-        while (last + 1 < segment->slot_count && segment->slots[last + 1].kind == KM_SLOT_FREE &&
+        while (last + 1 < segment->described && segment->slots[last + 1].kind == KM_SLOT_FREE &&
                segment->slots[last + 1].committed_pages == 0)
             last++;
+        /* Slots past the described ones are free and uncommitted too. */
+        if (last + 1 == segment->described)
+            last = segment->slot_count - 1;
         end = km_slot_address(segment, last + 1);
         fill(entry, KM_WALK_UNCOMMITTED, address, end - address, 0, region);
     }
@@ -64,6 +67,15 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
     uintptr_t end = segment->base + segment->size;
     while (address < end) {
         size_t slot = (address - segment->base) >> KM_SLOT_SHIFT;
+        if (slot < segment->meta_slots) {
+            address = km_slot_address(segment, segment->meta_slots);
+            continue;
+        }
+        if (slot >= segment->described) {
+            fill(entry, KM_WALK_UNCOMMITTED, address, end - address, 0, region);
+            *next = end;
+            return true;
+        }
         size_t head = head_of(segment, slot);
         const km_slot *h = &segment->slots[head];
         uintptr_t head_address = km_slot_address(segment, head);
@@ -113,7 +125,7 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
             address = after;
             continue;
         }
-        address = km_slot_address(segment, slot + 1); /* metadata */
+        address = km_slot_address(segment, slot + 1); /* a tail whose head is not a block */
     }
     return false;
 }
@@ -121,7 +133,7 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
 static size_t segment_committed(const km_segment *segment)
 {
     size_t bytes = segment->meta_committed;
-    for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
         bytes += committed_end(segment, i) - km_slot_address(segment, i);
     return bytes;
 }
@@ -160,7 +172,10 @@ static size_t segment_index(const km_heap *heap, const km_segment *segment)
 static uintptr_t entry_start(const km_segment *segment, const km_walk_entry *entry)
 {
     uintptr_t data = (uintptr_t)entry->data;
-    size_t head = head_of(segment, (data - segment->base) >> KM_SLOT_SHIFT);
+    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (!km_segment_describes(segment, slot))
+        return data;
+    size_t head = head_of(segment, slot);
     km_slot_kind kind = segment->slots[head].kind;
     if (kind == KM_SLOT_RUN && entry->kind != KM_WALK_UNCOMMITTED)
         return data - KM_HEADER_SIZE;

@@ -1,19 +1,26 @@
 /*
  * Segments: the heap's reservations, cut into 64 KiB slots.
  *
- * A segment starts with its metadata (the km_heap itself in a heap's first segment, then the
- * km_segment, one km_slot per slot and one km_run record per slot) in slots of kind META; the
- * remaining slots are handed out whole, in runs of small blocks or spans holding one block.
- * Blocks never share a slot with metadata, so an overflowing block cannot reach the tables that
- * describe it.
+ * A segment starts with its metadata slots: the km_heap itself in a heap's first segment, the
+ * km_segment, then one descriptor (km_slot) and one run record (km_run) for each data slot. The
+ * data slots that follow are handed out whole, in runs of small blocks or spans holding one
+ * block. Blocks never share a slot with metadata, so an overflowing block cannot reach the
+ * tables that describe it.
+ *
+ * Metadata is committed as the heap grows, not for the segment's size. Descriptors are
+ * committed a page at a time for a prefix of the data slots ("described" slots); a slot past
+ * that prefix is free and uncommitted without a descriptor saying so, and the prefix at least
+ * doubles when no described stretch of free slots is long enough. Run records are committed as
+ * far as the highest slot that has needed one. So a heap created with a maximum of 1 TiB commits
+ * a few pages, and every loop over a segment's slots costs what the heap has used, not what it
+ * may use.
  *
  * Each slot's committed pages form a prefix of the slot. A slot handed out is committed as far as
  * its run or span needs; a freed slot keeps its pages while the committed free slots are fewer
  * than KM_RETAINED_FREE_SLOTS or than a quarter of the heap's committed memory, so that churn at
  * a run boundary, or over a working set that moves, costs no system call. HeapCompact returns
  * them all.
- * Run records are committed as the slots that own them are first used. A segment other than the
- * first is released to the system as soon as it holds no block.
+ * A segment other than the first is released to the system as soon as it holds no block.
  */
 #include "core/align.h"
 #include "core/heap_types.h"
@@ -24,39 +31,44 @@ typedef struct segment_layout {
     size_t total_slots;
     size_t meta_slots;
     size_t segment_offset;
-    size_t slots_offset;
-    size_t runs_offset;
-    size_t meta_bytes;
+    size_t slots_offset; /* the descriptor of the first data slot */
+    size_t runs_offset;  /* the run record of the first data slot; page aligned */
 } segment_layout;
 
-static segment_layout layout_of(size_t data_slots, bool first)
+/* Descriptors and run records exist for data slots only; the metadata's own slots need none. */
+static segment_layout layout_of(size_t data_slots, bool first, size_t page_size)
 {
     segment_layout layout = {0};
     size_t heap_bytes = first ? sizeof(km_heap) : 0;
     layout.segment_offset = (heap_bytes + 63) & ~(size_t)63;
     layout.slots_offset = (layout.segment_offset + sizeof(km_segment) + 63) & ~(size_t)63;
-    /* The metadata's own size depends on how many slots it describes, its own included. */
-    layout.meta_slots = 1;
-    for (;;) {
-        layout.total_slots = layout.meta_slots + data_slots;
-        size_t slot_bytes = layout.total_slots * sizeof(km_slot);
-        layout.runs_offset = (layout.slots_offset + slot_bytes + 63) & ~(size_t)63;
-        layout.meta_bytes = layout.runs_offset + layout.total_slots * sizeof(km_run);
-        size_t needed = (layout.meta_bytes + KM_SLOT_SIZE - 1) >> KM_SLOT_SHIFT;
-        if (needed <= layout.meta_slots)
-            return layout;
-        layout.meta_slots = needed;
-    }
+    size_t slots_end = layout.slots_offset + data_slots * sizeof(km_slot);
+    layout.runs_offset = (slots_end + page_size - 1) & ~(page_size - 1);
+    size_t meta_bytes = layout.runs_offset + data_slots * sizeof(km_run);
+    layout.meta_slots = (meta_bytes + KM_SLOT_SIZE - 1) >> KM_SLOT_SHIFT;
+    layout.total_slots = layout.meta_slots + data_slots;
+    return layout;
 }
 
-size_t km_segment_reservation_size(size_t data_slots, bool first)
+size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_size)
 {
-    return layout_of(data_slots, first).total_slots << KM_SLOT_SHIFT;
+    return layout_of(data_slots, first, page_size).total_slots << KM_SLOT_SHIFT;
 }
 
-size_t km_segment_header_bytes(size_t data_slots, bool first, size_t page_size)
+/* Bytes from the base that hold the heap, the segment and the descriptors of the first
+ * `described` data slots, in whole pages. */
+static size_t head_bytes(const segment_layout *layout, size_t described, size_t page_size)
 {
-    return (layout_of(data_slots, first).runs_offset + page_size - 1) & ~(page_size - 1);
+    return (layout->slots_offset + described * sizeof(km_slot) + page_size - 1) &
+           ~(page_size - 1);
+}
+
+size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
+                                 size_t initial_slots)
+{
+    segment_layout layout = layout_of(data_slots, first, page_size);
+    size_t described = initial_slots < data_slots ? initial_slots : data_slots;
+    return head_bytes(&layout, described ? described : 1, page_size);
 }
 
 km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size)
@@ -108,30 +120,58 @@ void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size)
     heap->committed_bytes -= size;
 }
 
-/* Commits metadata up to base + end; the first bytes (heap, segment, slots) are committed by
- * km_segment_create's caller or by it. */
-static km_status commit_meta(km_segment *segment, size_t end)
+/* Commits the run records through slot's. */
+static km_status commit_run_record(km_segment *segment, size_t slot)
 {
-    if (end <= segment->meta_committed)
+    size_t end = (uintptr_t)&segment->runs[slot + 1] - segment->runs_base;
+    if (end <= segment->runs_committed)
         return KM_OK;
     size_t page = segment->heap->pages->page_size;
     size_t target = (end + page - 1) & ~(page - 1);
-    km_status status = km_heap_commit(segment->heap, segment->base + segment->meta_committed,
-                                      target - segment->meta_committed);
-    if (status == KM_OK)
-        segment->meta_committed = target;
+    km_status status = km_heap_commit(segment->heap, segment->runs_base + segment->runs_committed,
+                                      target - segment->runs_committed);
+    if (status == KM_OK) {
+        segment->meta_committed += target - segment->runs_committed;
+        segment->runs_committed = target;
+    }
     return status;
 }
 
-km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
-                            km_segment **out)
+/* Commits descriptors so that at least `wanted` slots are described (as many as fill the pages
+ * that takes); fresh descriptors read as zero: free, nothing committed. */
+static km_status describe_slots(km_segment *segment, size_t wanted)
 {
-    segment_layout layout = layout_of(data_slots, first);
-    uintptr_t base = (uintptr_t)reservation;
+    if (wanted <= segment->described)
+        return KM_OK;
+    if (wanted > segment->slot_count)
+        wanted = segment->slot_count;
+    size_t page = segment->heap->pages->page_size;
+    uintptr_t first_descriptor = (uintptr_t)&segment->slots[segment->meta_slots];
+    uintptr_t descriptors_end = first_descriptor + (segment->slot_count - segment->meta_slots) *
+                                                       sizeof(km_slot);
+    uintptr_t target = ((uintptr_t)&segment->slots[wanted] + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t committed = segment->base + segment->head_committed;
+    km_status status = km_heap_commit(segment->heap, committed, target - committed);
+    if (status != KM_OK)
+        return status;
+    segment->meta_committed += target - committed;
+    segment->head_committed = target - segment->base;
+    if (target > descriptors_end)
+        target = descriptors_end;
+    segment->described =
+        (uint32_t)(segment->meta_slots + (target - first_descriptor) / sizeof(km_slot));
+    return KM_OK;
+}
+
+km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
+                            size_t committed_head, km_segment **out)
+{
     size_t page = heap->pages->page_size;
-    size_t header = (layout.runs_offset + page - 1) & ~(page - 1);
-    /* A first segment's header pages were committed by km_heap_create, to hold the heap. */
-    if (!first) {
+    segment_layout layout = layout_of(data_slots, first, page);
+    uintptr_t base = (uintptr_t)reservation;
+    size_t header = committed_head;
+    if (!header) {
+        header = head_bytes(&layout, 1, page);
         km_status status = heap->pages->commit(heap->pages, reservation, header, false);
         if (status != KM_OK)
             return status;
@@ -139,19 +179,23 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
     heap->committed_bytes += header;
 
     km_segment *segment = (km_segment *)(base + layout.segment_offset);
+    size_t meta = layout.meta_slots;
     *segment = (km_segment){
         .heap = heap,
         .base = base,
         .size = layout.total_slots << KM_SLOT_SHIFT,
         .slot_count = (uint32_t)layout.total_slots,
-        .meta_slots = (uint32_t)layout.meta_slots,
-        .free_hint = (uint32_t)layout.meta_slots,
+        .meta_slots = (uint32_t)meta,
+        .free_hint = (uint32_t)meta,
         .meta_committed = header,
-        .slots = (km_slot *)(base + layout.slots_offset),
-        .runs = (km_run *)(base + layout.runs_offset),
+        .head_committed = header,
+        .runs_base = base + layout.runs_offset,
+        /* Indexed by slot number: the metadata's own slots have no entries. */
+        .slots = (km_slot *)(base + layout.slots_offset) - meta,
+        .runs = (km_run *)(base + layout.runs_offset) - meta,
     };
-    for (size_t i = 0; i < layout.meta_slots; i++)
-        segment->slots[i].kind = KM_SLOT_META;
+    size_t fits = (header - layout.slots_offset) / sizeof(km_slot);
+    segment->described = (uint32_t)(meta + (fits < data_slots ? fits : data_slots));
     *out = segment;
     return KM_OK;
 }
@@ -160,7 +204,7 @@ static size_t segment_committed_bytes(const km_segment *segment)
 {
     size_t page = segment->heap->pages->page_size;
     size_t bytes = segment->meta_committed;
-    for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
         bytes += (size_t)segment->slots[i].committed_pages * page;
     return bytes;
 }
@@ -170,7 +214,7 @@ static size_t find_free_slots(km_segment *segment, size_t count)
 {
     size_t run_start = 0, run_length = 0;
     bool hint_moved = false;
-    for (size_t i = segment->free_hint; i < segment->slot_count; i++) {
+    for (size_t i = segment->free_hint; i < segment->described; i++) {
         if (segment->slots[i].kind != KM_SLOT_FREE) {
             run_length = 0;
             continue;
@@ -185,7 +229,7 @@ static size_t find_free_slots(km_segment *segment, size_t count)
             return run_start;
     }
     if (!hint_moved)
-        segment->free_hint = segment->slot_count;
+        segment->free_hint = segment->described;
     return 0;
 }
 
@@ -269,7 +313,7 @@ static void mark_free(km_segment *segment, size_t first, size_t count)
 
 static bool segment_is_empty(const km_segment *segment)
 {
-    for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
         if (segment->slots[i].kind != KM_SLOT_FREE)
             return false;
     return true;
@@ -278,7 +322,7 @@ static bool segment_is_empty(const km_segment *segment)
 static void segment_release(km_heap *heap, size_t index)
 {
     km_segment *segment = heap->segments[index];
-    for (size_t i = segment->meta_slots; i < segment->slot_count; i++)
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
         if (segment->slots[i].committed_pages)
             heap->retained_free_slots--;
     memmove(&heap->segments[index], &heap->segments[index + 1],
@@ -304,9 +348,19 @@ static km_status take_from(km_segment *segment, size_t count, size_t committed_b
                            km_slot_kind kind, size_t *out)
 {
     size_t slot = find_free_slots(segment, count);
+    if (!slot && segment->described < segment->slot_count) {
+        /* Describe more slots, at least doubling what is described, and look again (from the
+         * hint, which a failed search left at or before the old end). */
+        size_t more = segment->described - segment->meta_slots;
+        if (more < count)
+            more = count;
+        if (describe_slots(segment, segment->described + more) != KM_OK)
+            return KM_NO_MEMORY;
+        slot = find_free_slots(segment, count);
+    }
     if (!slot)
         return KM_NO_MEMORY;
-    km_status status = commit_meta(segment, (uintptr_t)&segment->runs[slot + 1] - segment->base);
+    km_status status = commit_run_record(segment, slot);
     if (status == KM_OK) {
         mark_taken(segment, slot, count, kind);
         status = km_segment_commit_slots(segment, slot, count, committed_bytes);
@@ -322,12 +376,12 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
 {
     if (heap->segment_count == KM_MAX_SEGMENTS)
         return KM_NO_MEMORY;
-    size_t size = km_segment_reservation_size(data_slots, false);
+    size_t size = km_segment_reservation_size(data_slots, false, heap->pages->page_size);
     void *reservation = heap->pages->reserve(heap->pages, size);
     if (!reservation)
         return KM_NO_MEMORY;
     km_segment *segment;
-    km_status status = km_segment_create(heap, reservation, data_slots, false, &segment);
+    km_status status = km_segment_create(heap, reservation, data_slots, false, 0, &segment);
     if (status != KM_OK) {
         heap->pages->release(heap->pages, reservation, size);
         return status;
@@ -382,7 +436,7 @@ bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
                             size_t committed_bytes)
 {
     size_t count = segment->slots[slot].span;
-    if (slot + new_count > segment->slot_count)
+    if (slot + new_count > segment->slot_count || describe_slots(segment, slot + new_count) != KM_OK)
         return false;
     for (size_t i = slot + count; i < slot + new_count; i++)
         if (segment->slots[i].kind != KM_SLOT_FREE)
@@ -411,7 +465,7 @@ void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count)
 size_t km_segment_decommit_free(km_segment *segment)
 {
     size_t released = 0;
-    for (size_t i = segment->meta_slots; i < segment->slot_count; i++) {
+    for (size_t i = segment->meta_slots; i < segment->described; i++) {
         km_slot *s = &segment->slots[i];
         if (s->kind == KM_SLOT_FREE && s->committed_pages) {
             decommit_slot(segment, i);

@@ -2,6 +2,7 @@
  * else, exhaustion, and the reuse order of freed entries. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,6 +87,60 @@ static void a_failed_commit_is_a_clean_refusal(void **state)
                         KM_HANDLE_TABLE_CAPACITY * sizeof(km_handle_entry));
 }
 
+/* Entries indexed by their data are found from it in constant time, through removals that move
+ * other entries back and through the index's growth; entries not indexed are never found. */
+static void indexed_entries_are_found_from_their_data(void **state)
+{
+    (void)state;
+    enum { COUNT = 20000 };
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages);
+    static char data[COUNT];
+    km_handle_entry **entries = calloc(COUNT, sizeof *entries);
+    for (size_t i = 0; i < COUNT; i++) {
+        entries[i] = km_handle_alloc_locked(&table, &data[i], 0);
+        assert_non_null(entries[i]);
+        if (i % 2 == 0)
+            assert_true(km_handle_index_data_locked(&table, entries[i]));
+    }
+    for (size_t i = 0; i < COUNT; i += 6)
+        km_handle_unindex_data_locked(&table, entries[i]);
+    for (size_t i = 0; i < COUNT; i++) {
+        bool indexed = i % 2 == 0 && i % 6 != 0;
+        assert_ptr_equal(km_handle_find_data_locked(&table, &data[i]), indexed ? entries[i] : NULL);
+    }
+    /* An entry whose data moves is removed under its old data and added under the new. */
+    km_handle_unindex_data_locked(&table, entries[2]);
+    entries[2]->data = &data[0];
+    assert_true(km_handle_index_data_locked(&table, entries[2]));
+    assert_ptr_equal(km_handle_find_data_locked(&table, &data[0]), entries[2]);
+    assert_null(km_handle_find_data_locked(&table, &data[2]));
+    free(entries);
+    km_handle_table_release(&table);
+    assert_int_equal(pages.reserved_bytes, 0);
+}
+
+static void an_index_that_cannot_grow_refuses_the_entry(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_handle_table table;
+    km_handle_table_init(&table, &pages.pages);
+    int payload;
+    km_handle_entry *entry = km_handle_alloc_locked(&table, &payload, 0);
+    km_host_pages_fail_after(&pages, 0);
+    assert_false(km_handle_index_data_locked(&table, entry));
+    assert_null(km_handle_find_data_locked(&table, &payload));
+    km_host_pages_fail_after(&pages, -1);
+    assert_true(km_handle_index_data_locked(&table, entry));
+    assert_ptr_equal(km_handle_find_data_locked(&table, &payload), entry);
+    km_handle_table_release(&table);
+    assert_int_equal(pages.reserved_bytes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +148,8 @@ int main(void)
         cmocka_unit_test(lookups_refuse_anything_but_live_handles),
         cmocka_unit_test(the_table_fills_then_reuses_freed_entries_last),
         cmocka_unit_test(a_failed_commit_is_a_clean_refusal),
+        cmocka_unit_test(indexed_entries_are_found_from_their_data),
+        cmocka_unit_test(an_index_that_cannot_grow_refuses_the_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <sched.h>
 
 #include "core/heap.h"
+#include "core/heap_registry.h"
 #include "host_pages.h"
 #include "host_threads.h"
 
@@ -177,11 +178,66 @@ static void a_locked_heap_excludes_other_threads(void **state)
     km_heap_destroy(shared_heap);
 }
 
+/* Registry lookups from several threads while another creates and destroys heaps: a handle
+ * that stays registered is always found, one never registered never is, however the entries
+ * around it move. */
+enum { STABLE_HEAPS = 1000, TRANSIENT_HEAPS = 50000, READERS = 3 };
+
+static km_heap_registry shared_registry;
+static atomic_bool registry_churning;
+
+static km_heap *registry_handle(size_t i)
+{
+    return (km_heap *)(((uintptr_t)i + 1) << 16);
+}
+
+static void *look_up_while_churning(void *unused)
+{
+    (void)unused;
+    size_t misses = 0;
+    for (size_t round = 0; atomic_load(&registry_churning) || round < 2; round++)
+        for (size_t i = 0; i < STABLE_HEAPS; i++) {
+            misses += km_registry_find(&shared_registry, registry_handle(2 * i)) == NULL;
+            misses += km_registry_find(&shared_registry, registry_handle(2 * i + 1)) != NULL;
+        }
+    return (void *)misses;
+}
+
+static void registry_lookups_stay_exact_while_heaps_come_and_go(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_registry_init(&shared_registry, &km_host_threads, &pages.pages);
+    for (size_t i = 0; i < STABLE_HEAPS; i++)
+        assert_true(km_registry_add(&shared_registry, registry_handle(2 * i)));
+    atomic_store(&registry_churning, true);
+    pthread_t readers[READERS];
+    for (int i = 0; i < READERS; i++)
+        assert_int_equal(pthread_create(&readers[i], NULL, look_up_while_churning, NULL), 0);
+    for (size_t i = 0; i < TRANSIENT_HEAPS; i++) {
+        km_heap *transient = registry_handle(2 * STABLE_HEAPS + i % 3000);
+        if (i % 3000 < 1500)
+            assert_true(km_registry_add(&shared_registry, transient));
+        else
+            km_registry_remove(&shared_registry, registry_handle(2 * STABLE_HEAPS + i % 1500));
+    }
+    atomic_store(&registry_churning, false);
+    for (int i = 0; i < READERS; i++) {
+        void *misses;
+        pthread_join(readers[i], &misses);
+        assert_int_equal((uintptr_t)misses, 0);
+    }
+    km_registry_destroy(&shared_registry);
+    assert_int_equal(pages.reserved_bytes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threads_sharing_a_heap_lose_and_double_nothing),
         cmocka_unit_test(a_locked_heap_excludes_other_threads),
+        cmocka_unit_test(registry_lookups_stay_exact_while_heaps_come_and_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

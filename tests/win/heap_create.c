@@ -2,22 +2,6 @@
  * process heap, and the list of heaps. */
 #include "heap_test.h"
 
-/* Every region of the allocation that contains address. */
-static SIZE_T committed_bytes_of_allocation(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    assert_int_equal(VirtualQuery(address, &info, sizeof info), sizeof info);
-    void *base = info.AllocationBase;
-    SIZE_T committed = 0;
-    for (const char *at = base;; at += info.RegionSize) {
-        if (VirtualQuery(at, &info, sizeof info) != sizeof info || info.AllocationBase != base)
-            break;
-        if (info.State == MEM_COMMIT)
-            committed += info.RegionSize;
-    }
-    return committed;
-}
-
 static BOOL is_released(const void *address)
 {
     MEMORY_BASIC_INFORMATION info;

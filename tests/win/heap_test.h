@@ -68,6 +68,22 @@ static inline void destroy_heap(HANDLE heap)
     assert_true(HeapDestroy(heap));
 }
 
+/* Bytes committed in the allocation (reservation) that contains address. */
+static inline SIZE_T committed_bytes_of_allocation(const void *address)
+{
+    MEMORY_BASIC_INFORMATION info;
+    assert_int_equal(VirtualQuery(address, &info, sizeof info), sizeof info);
+    void *base = info.AllocationBase;
+    SIZE_T committed = 0;
+    for (const char *at = base;; at += info.RegionSize) {
+        if (VirtualQuery(at, &info, sizeof info) != sizeof info || info.AllocationBase != base)
+            break;
+        if (info.State == MEM_COMMIT)
+            committed += info.RegionSize;
+    }
+    return committed;
+}
+
 static inline void *alloc_block(HANDLE heap, DWORD flags, SIZE_T size)
 {
     void *block = HeapAlloc(heap, flags, size);
