@@ -2,7 +2,8 @@
  * The heap manager.
  *
  * STRUCTURE. A heap is a list of segments (reservations of address space) plus a table of large
- * blocks. The heap's own record, struct km_heap, sits at the base of its first segment, so the
+ * blocks. A growable heap adds segments as it needs them, each twice the last up to 64 MiB; a
+ * fixed heap too, from 1 GiB doubling, until its segments hold its maximum. The heap's own record, struct km_heap, sits at the base of its first segment, so the
  * heap handle is that address, as on Windows. Every segment is cut into 64 KiB slots; its first
  * slots hold metadata: the segment record, one descriptor per slot (what the slot holds and how
  * much of it is committed) and one run record per slot. The other slots are free or hold blocks:
@@ -91,10 +92,15 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
         data_slots = KM_SEGMENT_FIRST_SLOTS;
     if (data_slots == 0)
         data_slots = 1;
-
     size_t initial_slots = slots_for_bytes(initial);
     if (initial_slots > data_slots)
         initial_slots = data_slots;
+    /* A fixed heap reserves its maximum a segment at a time, as Wine's does: reserving a
+     * terabyte at once costs Wine a tenth of a second (it tracks every page reserved). */
+    size_t fixed_slots = maximum ? data_slots : 0;
+    if (maximum && data_slots > KM_FIXED_FIRST_SEGMENT_SLOTS)
+        data_slots = initial_slots > KM_FIXED_FIRST_SEGMENT_SLOTS ? initial_slots
+                                                                  : KM_FIXED_FIRST_SEGMENT_SLOTS;
     size_t reserved = km_segment_reservation_size(data_slots, true, pages->page_size);
     void *base = pages->reserve(pages, reserved);
     if (!base)
@@ -112,7 +118,8 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     heap->pages = pages;
     heap->secret = mix_secret(platform->seed, (uintptr_t)base);
     heap->maximum = maximum;
-    heap->next_segment_slots = maximum ? 0 : data_slots * 2;
+    heap->fixed_slots_left = fixed_slots - (maximum ? data_slots : 0);
+    heap->next_segment_slots = data_slots * 2;
     heap->reserved_bytes = reserved;
     km_heap_init_run_geometry(heap);
 

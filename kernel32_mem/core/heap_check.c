@@ -165,6 +165,7 @@ void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
     summary->allocated = heap->allocated_bytes;
     summary->committed = heap->committed_bytes;
     summary->reserved = heap->reserved_bytes;
-    summary->max_reserve = heap->maximum ? heap->segments[0]->size : heap->reserved_bytes;
+    /* A fixed heap may still reserve its data slots not yet reserved (and their metadata). */
+    summary->max_reserve = heap->reserved_bytes + (heap->fixed_slots_left << KM_SLOT_SHIFT);
     km_heap_leave(heap, locked);
 }

@@ -39,6 +39,8 @@
 #define KM_MAX_SEGMENTS 128
 #define KM_SEGMENT_FIRST_SLOTS 16   /* a growable heap's first reservation: 1 MiB */
 #define KM_SEGMENT_MAX_SLOTS 1024   /* growth doubles each reservation up to 64 MiB */
+/* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
+#define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
 
 /* Free slots kept committed for reuse before further freed slots are decommitted: at least
  * this many, and up to a quarter of the heap's committed memory, so that a heap whose working
@@ -123,7 +125,8 @@ struct km_heap {
     km_lock lock;
     km_pages *pages;
     uint64_t secret;
-    size_t maximum; /* 0: growable */
+    size_t maximum;          /* 0: growable */
+    size_t fixed_slots_left; /* a fixed heap: data slots it may still reserve */
     unsigned compatibility_mode;
     size_t next_segment_slots;
     size_t retained_free_slots;

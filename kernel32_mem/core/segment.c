@@ -328,6 +328,8 @@ static void segment_release(km_heap *heap, size_t index)
     memmove(&heap->segments[index], &heap->segments[index + 1],
             (heap->segment_count - index - 1) * sizeof(heap->segments[0]));
     heap->segment_count--;
+    if (heap->maximum)
+        heap->fixed_slots_left += segment->slot_count - segment->meta_slots;
     km_heap_release(heap, segment->base, segment->size, segment_committed_bytes(segment));
 }
 
@@ -408,15 +410,20 @@ km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committe
             return KM_OK;
         }
     }
-    if (heap->maximum)
-        return KM_NO_MEMORY;
-
     size_t data_slots = heap->next_segment_slots > count ? heap->next_segment_slots : count;
+    if (heap->maximum) {
+        if (heap->fixed_slots_left < count)
+            return KM_NO_MEMORY;
+        if (data_slots > heap->fixed_slots_left)
+            data_slots = heap->fixed_slots_left;
+    }
     km_segment *added;
     km_status status = add_segment(heap, data_slots, &added);
     if (status != KM_OK)
         return status;
-    if (heap->next_segment_slots < KM_SEGMENT_MAX_SLOTS)
+    if (heap->maximum)
+        heap->fixed_slots_left -= data_slots;
+    if (heap->maximum || heap->next_segment_slots < KM_SEGMENT_MAX_SLOTS)
         heap->next_segment_slots *= 2;
     status = take_from(added, count, committed_bytes, kind, slot);
     if (status == KM_OK)

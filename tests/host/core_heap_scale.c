@@ -66,7 +66,8 @@ static void a_terabyte_heap_commits_a_few_pages(void **state)
     km_heap *heap = create(f, 0, terabyte);
     km_heap_summary summary;
     km_heap_summarize(heap, 0, &summary);
-    assert_true(summary.reserved >= terabyte);
+    assert_true(summary.max_reserve >= terabyte);
+    assert_true(summary.reserved <= (size_t)2 << 30); /* reserved a segment at a time */
     assert_true(summary.committed < 1 << 20);
 
     void *blocks[1000];
@@ -78,8 +79,8 @@ static void a_terabyte_heap_commits_a_few_pages(void **state)
     assert_true(km_heap_validate(heap, 0, NULL));
     uintptr_t walk_end = 0;
     assert_int_equal(busy_blocks_walked(heap, &walk_end), 1000);
-    /* The walk ends with the untouched rest of the reservation, as one uncommitted range. */
-    assert_true(walk_end >= (uintptr_t)heap + terabyte);
+    /* The walk ends with the untouched rest of the first reservation, one uncommitted range. */
+    assert_true(walk_end >= (uintptr_t)heap + ((size_t)1 << 30));
     km_heap_summarize(heap, 0, &summary);
     assert_true(summary.committed < 64 << 20);
     for (size_t i = 0; i < 1000; i++)
@@ -95,7 +96,7 @@ static void addresses_in_slots_never_used_are_refused_without_a_read(void **stat
     fixture *f = *state;
     km_heap *heap = create(f, 0, (size_t)1 << 40);
     /* Not committed: a read would fault, and ASan would say so. */
-    char *far = (char *)heap + ((size_t)1 << 39) + 16;
+    char *far = (char *)heap + ((size_t)1 << 29) + 16;
     size_t size;
     assert_int_equal(km_heap_free(heap, 0, far), KM_INVALID_POINTER);
     assert_int_equal(km_heap_size(heap, 0, far, &size), KM_INVALID_POINTER);
@@ -134,6 +135,40 @@ static void blocks_past_the_first_descriptor_page_behave_like_the_others(void **
     km_heap_destroy(heap);
 }
 
+/* A fixed heap bigger than its first reservation reserves more as it fills, up to its maximum
+ * and no further, and gives back a reservation it no longer uses. */
+static void a_fixed_heap_reserves_its_maximum_as_it_fills(void **state)
+{
+    if (sizeof(void *) < 8)
+        skip();
+    fixture *f = *state;
+    const size_t maximum = (size_t)3 << 30;
+    km_heap *heap = create(f, 0, maximum);
+    enum { MAX_SPANS = 60000 };
+    void **spans = calloc(MAX_SPANS, sizeof *spans);
+    size_t count = 0;
+    km_status status = KM_OK;
+    while (count < MAX_SPANS && (spans[count] = km_heap_alloc(heap, 0, 900000, &status)))
+        count++;
+    assert_int_equal(status, KM_NO_MEMORY);
+    km_heap_summary summary;
+    km_heap_summarize(heap, 0, &summary);
+    assert_true(summary.reserved <= summary.max_reserve);
+    assert_true(count * 900000 > maximum - maximum / 8);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(km_heap_free(heap, 0, spans[i]), KM_OK);
+    km_heap_summarize(heap, 0, &summary);
+    assert_true(summary.reserved <= (size_t)1100 << 20);
+    /* And it fills again as far. */
+    size_t again = 0;
+    while (again < MAX_SPANS && (spans[again] = km_heap_alloc(heap, 0, 900000, &status)))
+        again++;
+    assert_int_equal(again, count);
+    free(spans);
+    km_heap_destroy(heap);
+}
+
 static void a_growable_heap_describes_its_new_segments_as_it_uses_them(void **state)
 {
     fixture *f = *state;
@@ -162,6 +197,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             blocks_past_the_first_descriptor_page_behave_like_the_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_fixed_heap_reserves_its_maximum_as_it_fills, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             a_growable_heap_describes_its_new_segments_as_it_uses_them, setup, teardown),
     };
