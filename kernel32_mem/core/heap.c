@@ -9,33 +9,34 @@
  * much of it is committed) and one run record per slot. The other slots are free or hold blocks:
  *
  *   run    1-8 slots of blocks of one size class (up to 16 KiB). The run record's bitmap says
- *          which blocks are free. Size classes are 16 bytes apart up to 128 bytes, then four per
- *          doubling, so a block is at most a quarter bigger than its request.
+ *          which blocks are free. Size classes are 16 bytes apart up to 128 bytes, then eight
+ *          per doubling, so a block is at most an eighth bigger than its request.
  *   span   one block that takes whole slots, committed only as far as its data reaches.
  *   large  in a growable heap, a block above 512 KiB has a reservation of its own, listed in the
  *          heap's large-block table and released the moment it is freed.
  *
- * Each block carries an 8-byte header just before its data: the size it was requested with and
- * a check word computed from that size, the header's address and a per-heap secret. The header
- * is the only metadata inside a slot that holds blocks; everything structural (which blocks are
- * free, where runs start, how big they are) lives in the segment's metadata slots, out of reach
- * of a block that overflows. An overflow that reaches a neighbour's header breaks its check word,
- * and the next free, size or validation of that block reports the heap corrupted.
+ * Blocks carry no header. Everything structural (which blocks are free, where runs start, how
+ * big their blocks are) lives in the segment's metadata slots, out of reach of a block that
+ * overflows. The one thing kept inside a run's block is the size it was requested with, coded
+ * in the slack at the block's end and guarded by a canary byte right after the request (run.c);
+ * so a request of 64 bytes takes a block of 64, and an overflow of even one byte past the
+ * request is reported as corruption by the next free, size or validation of that block.
  *
  * INVARIANTS.
  * - A pointer is a busy block of the heap exactly when: it lies in one of the heap's segments,
  *   in a slot that heads (or is a tail of) a run or span, at a whole number of blocks from the
- *   run's first block plus the header, its bit in the run's map is clear, and its header's check
- *   holds; or it is the data address of an entry of the large table. All but the last condition
- *   are decided from the heap's own tables, so a foreign pointer is refused without being read.
+ *   run's first block, and its bit in the run's map is clear; or it is the data address of an
+ *   entry of the large table. All of this is decided from the heap's own tables, so a foreign
+ *   pointer is refused without being read; only then is the block's size code read (and found
+ *   intact, or the block reported corrupted).
  * - A run is on its class's list exactly when it has a free block; an empty run is returned to
  *   its segment unless it is the only run on the list.
  * - heap->allocated_bytes is the sum of the requested sizes of all busy blocks; committed_bytes
  *   and reserved_bytes count every page the heap holds, metadata included.
  *
  * COST. Allocation from a run with a free block: a class lookup (a few shifts), a scan for a set
- * bit that starts where the last one was found, a header write. Freeing: a binary search in the
- * heap's few segments, a division, a bit test, a header check. No system call happens unless a
+ * bit that starts where the last one was found, a size code written. Freeing: a binary search in
+ * the heap's few segments, a multiplication, a bit test, a size code read. No system call happens unless a
  * run or span needs fresh slots, or a large block is made or freed. Every operation takes the
  * heap's lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
  *
@@ -133,8 +134,7 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
         km_heap_destroy(heap);
         return KM_NO_MEMORY;
     }
-    for (size_t i = 0; i < initial_slots; i++)
-        heap->retained_free_slots += segment->slots[segment->meta_slots + i].committed_pages != 0;
+    km_segment_retain_committed(segment);
     *out = heap;
     return KM_OK;
 }
@@ -204,34 +204,36 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
         return KM_INVALID_POINTER;
     km_run *run = km_segment_run_record(segment, slot);
     uintptr_t first_block = km_slot_address(segment, slot) + KM_BLOCK_LEAD;
-    uintptr_t header = data - KM_HEADER_SIZE;
-    if (header < first_block)
+    if (data < first_block)
         return KM_INVALID_POINTER;
-    size_t offset = header - first_block;
-    size_t index = 0;
-    if (kind == KM_SLOT_RUN) {
-        /* The block's index comes from the slot array, so the run record's two lines it needs
-         * (its counts, and the word of the free map) are fetched together. A run spans at most
-         * 8 slots: 32-bit division suffices, and is the cheaper one. */
-        uint32_t block_size = segment->slots[slot].block_size;
-        index = (uint32_t)offset / block_size;
-        __builtin_prefetch(&run->free_map[index / 64 % KM_RUN_MAP_WORDS]);
-        if (offset != index * block_size || index >= run->block_count)
+    size_t offset = data - first_block;
+    if (kind == KM_SLOT_SPAN) {
+        if (offset != 0)
             return KM_INVALID_POINTER;
-    } else if (offset != 0) {
-        return KM_INVALID_POINTER;
+        *ref = (km_block_ref){.segment = segment,
+                              .run = run,
+                              .block = data,
+                              .requested = run->span_requested,
+                              .capacity = run->block_size};
+        return KM_OK;
     }
-    if (kind == KM_SLOT_RUN && km_run_is_block_free(run, index))
+    /* The block's index comes from the slot array, so the run record's line it needs (the
+     * word of the free map) is fetched while the index is checked. */
+    const km_slot *head = &segment->slots[slot];
+    size_t index = km_run_index(offset, head->run.reciprocal);
+    __builtin_prefetch(&run->free_map[index / 64 % KM_RUN_MAP_WORDS]);
+    if (offset != index * head->run.block_size || index >= run->block_count ||
+        km_run_is_block_free(run, index))
         return KM_INVALID_POINTER;
-    size_t capacity = run->block_size - KM_HEADER_SIZE;
-    if (!km_block_is_sealed(heap, header) || ((km_block_header *)header)->requested > capacity)
+    size_t requested;
+    if (km_run_requested(heap, run, index, data, &requested) != KM_OK)
         return KM_CORRUPTED;
     *ref = (km_block_ref){.segment = segment,
                           .run = run,
                           .index = index,
-                          .header = header,
-                          .requested = ((km_block_header *)header)->requested,
-                          .capacity = capacity};
+                          .block = data,
+                          .requested = requested,
+                          .capacity = run->block_size};
     return KM_OK;
 }
 
@@ -244,11 +246,8 @@ static bool is_large_request(const km_heap *heap, size_t size)
 static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
-    if (size <= KM_RUN_DATA_MAX) {
-        size_t needed = size + KM_HEADER_SIZE;
-        if (needed < 2 * KM_HEADER_SIZE)
-            needed = 2 * KM_HEADER_SIZE;
-        block = km_run_alloc_locked(heap, km_size_class_of(needed), size, status);
+    if (size <= KM_RUN_BLOCK_MAX) {
+        block = km_run_alloc_locked(heap, km_size_class_of(size), size, status);
     } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
         *status = KM_NO_MEMORY;
         block = NULL;
@@ -286,12 +285,14 @@ void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *statu
 
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
-    /* The block's header is read last but is the likeliest cache miss: start fetching it while
-     * the heap's tables are searched. A prefetch of an address that is not mapped is ignored. */
-    __builtin_prefetch((const char *)block - KM_HEADER_SIZE);
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
     km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
+    /* An overflow that reached this block from the one before is found here, where Windows
+     * finds it: in the header the overflow ran into. */
+    if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
+        !km_run_previous_is_intact(heap, ref.run, ref.index))
+        status = KM_CORRUPTED;
     if (status == KM_OK)
         free_locked(heap, &ref);
     km_heap_leave(heap, locked);
@@ -305,10 +306,10 @@ static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
     if (ref->run->size_class != KM_SPAN_CLASS) {
         if (size > ref->capacity)
             return false;
-        km_block_seal(heap, ref->header, size);
+        km_run_set_requested(heap, ref->run, ref->index, ref->block, size);
         return true;
     }
-    if (size <= KM_RUN_DATA_MAX || is_large_request(heap, size) ||
+    if (size <= KM_RUN_BLOCK_MAX || is_large_request(heap, size) ||
         (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT))
         return size <= ref->requested && km_span_resize_locked(heap, ref, size);
     return km_span_resize_locked(heap, ref, size);

@@ -8,12 +8,12 @@
 static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index,
                                  size_t *allocated)
 {
-    uintptr_t header = run->first_block + index * run->block_size;
-    if (!km_block_is_sealed(heap, header))
+    size_t requested;
+    if (km_run_requested(heap, run, index, run->first_block + index * run->block_size,
+                         &requested) != KM_OK)
         return false;
-    size_t requested = ((const km_block_header *)header)->requested;
     *allocated += requested;
-    return requested <= run->block_size - KM_HEADER_SIZE;
+    return true;
 }
 
 static bool run_is_consistent(const km_heap *heap, const km_segment *segment, size_t slot,
@@ -29,15 +29,16 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         size_t last = slot + span - 1;
         size_t committed_end = ((last - slot) << KM_SLOT_SHIFT) +
                                (size_t)segment->slots[last].committed_pages * page;
-        if (run->block_count != 1 || run->block_size != (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD ||
-            !busy_block_is_intact(heap, run, 0, allocated))
-            return false;
-        size_t requested = ((const km_block_header *)run->first_block)->requested;
-        return committed_end >= KM_BLOCK_LEAD + KM_HEADER_SIZE + requested;
+        size_t requested = run->span_requested;
+        *allocated += requested;
+        return run->block_count == 1 && run->block_size == (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD &&
+               requested <= run->block_size && committed_end >= KM_BLOCK_LEAD + requested;
     }
     if (run->size_class >= KM_SIZE_CLASS_COUNT ||
         run->block_size != km_size_class_block_size(run->size_class) ||
-        segment->slots[slot].block_size != run->block_size ||
+        segment->slots[slot].run.block_size != run->block_size ||
+        segment->slots[slot].run.reciprocal !=
+            (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1) ||
         run->block_count != heap->run_blocks[run->size_class] ||
         segment->slots[slot].span != heap->run_slots[run->size_class] ||
         run->free_count != km_run_count_free(run))
@@ -46,6 +47,25 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i, allocated))
             return false;
     return true;
+}
+
+/* Every slot on the retained list is free with pages committed, and the list links both ways;
+ * *retained counts them. */
+static bool retained_list_is_consistent(const km_segment *segment, size_t *retained)
+{
+    size_t newer = 0, listed = 0;
+    for (size_t slot = segment->newest_retained; slot; slot = segment->slots[slot].retained.older) {
+        const km_slot *s = &segment->slots[slot];
+        if (!km_segment_describes(segment, slot) || s->kind != KM_SLOT_FREE ||
+            !s->committed_pages || s->retained.newer != newer || ++listed > segment->described)
+            return false;
+        newer = slot;
+    }
+    size_t free_committed = 0;
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
+        free_committed += segment->slots[i].kind == KM_SLOT_FREE && segment->slots[i].committed_pages;
+    *retained += listed;
+    return segment->oldest_retained == newer && listed == free_committed;
 }
 
 static bool segment_is_consistent(const km_heap *heap, const km_segment *segment,
@@ -78,11 +98,17 @@ static bool segment_is_consistent(const km_heap *heap, const km_segment *segment
 static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_free)
 {
     size_t listed = 0;
-    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++)
-        for (const km_run *run = heap->partial[c]; run; run = run->next, listed++)
-            if (run->size_class != c || run->free_count == 0 ||
-                (run->next && run->next->prev != run) || listed > runs_with_free)
-                return false;
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
+        size_t in_class = 0;
+        for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
+            for (const km_run *run = heap->partial[c][bin]; run; run = run->next, in_class++)
+                if (run->size_class != c || run->free_count == 0 || run->bin != bin ||
+                    (run->next && run->next->prev != run) || listed + in_class > runs_with_free)
+                    return false;
+        if (in_class != heap->partial_runs[c])
+            return false;
+        listed += in_class;
+    }
     return listed == runs_with_free;
 }
 
@@ -102,15 +128,18 @@ static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
 
 static bool heap_is_consistent_locked(const km_heap *heap)
 {
-    size_t allocated = 0, runs_with_free = 0;
+    size_t allocated = 0, runs_with_free = 0, retained = 0;
     if (heap->magic != KM_HEAP_MAGIC || heap->segment_count == 0)
         return false;
     for (size_t i = 0; i < heap->segment_count; i++) {
         if (i && heap->segments[i]->base <= heap->segments[i - 1]->base)
             return false;
-        if (!segment_is_consistent(heap, heap->segments[i], &allocated, &runs_with_free))
+        if (!segment_is_consistent(heap, heap->segments[i], &allocated, &runs_with_free) ||
+            !retained_list_is_consistent(heap->segments[i], &retained))
             return false;
     }
+    if (retained != heap->retained_free_slots)
+        return false;
     return partial_lists_are_consistent(heap, runs_with_free) &&
            large_table_is_consistent(heap, &allocated) && allocated == heap->allocated_bytes;
 }
@@ -131,14 +160,13 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
 
 static size_t compact_locked(km_heap *heap)
 {
+    km_run_release_empty_locked(heap);
     for (size_t i = 0; i < heap->segment_count; i++)
         km_segment_decommit_free(heap->segments[i]);
     size_t largest = 0;
-    for (unsigned c = KM_SIZE_CLASS_COUNT; c-- > 0;)
-        if (heap->partial[c]) {
-            largest = heap->partial[c]->block_size - KM_HEADER_SIZE;
-            break;
-        }
+    for (unsigned c = KM_SIZE_CLASS_COUNT; c-- > 0 && !largest;)
+        if (heap->partial_runs[c])
+            largest = km_size_class_block_size(c);
     return largest;
 }
 

@@ -19,17 +19,17 @@
 #define KM_SLOT_SHIFT 16
 #define KM_SLOT_SIZE ((size_t)1 << KM_SLOT_SHIFT)
 
-/* Every block starts with a header just before its data; the data is KM_BLOCK_ALIGNMENT
- * aligned, so a run's first header sits KM_BLOCK_LEAD bytes into its first slot. */
-#define KM_HEADER_SIZE 8
-#define KM_BLOCK_LEAD (KM_BLOCK_ALIGNMENT - KM_HEADER_SIZE)
+/* A run's or span's first block starts this far into its slot, so that the bytes before every
+ * block are memory: code that takes one of our blocks for its own (the system's heap functions,
+ * handed a pointer that crossed over) reads a header there, and must find a wrong header, not
+ * a fault. */
+#define KM_BLOCK_LEAD KM_BLOCK_ALIGNMENT
 
 /* Where a large block's data starts in its own reservation (large.c). */
 #define KM_LARGE_DATA_OFFSET ((size_t)0x40)
 
-/* Blocks up to this size (header included) come from runs; larger ones are spans of slots. */
-#define KM_RUN_BLOCK_MAX ((size_t)16 * 1024)
-#define KM_RUN_DATA_MAX (KM_RUN_BLOCK_MAX - KM_HEADER_SIZE)
+/* Blocks up to this size come from runs; larger ones are spans of slots. */
+#define KM_RUN_BLOCK_MAX ((size_t)64 * 1024)
 #define KM_RUN_MAP_WORDS 64
 #define KM_RUN_BLOCKS_MAX (KM_RUN_MAP_WORDS * 64)
 
@@ -42,11 +42,10 @@
 /* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
 #define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
 
-/* Free slots kept committed for reuse before further freed slots are decommitted: at least
- * this many, and up to a quarter of the heap's committed memory, so that a heap whose working
- * set moves (blocks freed here, allocated there) does not decommit and recommit at every step. */
+/* Free slots kept committed for reuse (segment.c): at least this many, and up to a sixteenth of
+ * the heap's committed memory. */
 #define KM_RETAINED_FREE_SLOTS 16
-#define KM_RETAINED_FREE_FRACTION 4
+#define KM_RETAINED_FREE_FRACTION 16
 
 typedef enum km_slot_kind {
     KM_SLOT_FREE = 0, /* what a fresh descriptor reads as */
@@ -59,10 +58,22 @@ typedef struct km_slot {
     uint8_t kind;
     uint8_t committed_pages; /* a prefix of the slot's pages is committed */
     uint16_t unused;
-    uint32_t span;       /* heads: slots in the run or span; tails: distance to the head */
-    uint32_t block_size; /* run heads: a copy of the run's, so a free finds its block from this
-                            dense array and can fetch the run record's lines in parallel */
-    uint32_t unused2;
+    uint32_t span; /* heads: slots in the run or span; tails: distance to the head */
+    union {
+        /* Run heads: a copy of the run's block size, so a free finds its block from this dense
+         * array and can fetch the run record's lines in parallel, and 2^32 / block_size
+         * rounded up (see km_run_index). */
+        struct {
+            uint32_t block_size;
+            uint32_t reciprocal;
+        } run;
+        /* Free slots with pages committed: their place in the segment's list of them, from the
+         * most recently freed (0: none, as slot 0 always holds metadata). */
+        struct {
+            uint32_t older;
+            uint32_t newer;
+        } retained;
+    };
 } km_slot;
 
 typedef struct km_segment km_segment;
@@ -72,16 +83,24 @@ typedef struct km_run {
     struct km_run *next; /* the class's runs with a free block */
     struct km_run *prev;
     km_segment *segment;
-    uintptr_t first_block; /* address of the first block's header */
+    uintptr_t first_block; /* the first block's address: the run's first slot */
     uint32_t block_size;
     uint16_t block_count;
     uint16_t free_count;
     uint16_t size_class;
     uint16_t search_word; /* no free block in a word before this one */
+    uint16_t bin;         /* while listed: the partial list it is on (run.c) */
     uint32_t head_slot;
     uint32_t committed_end; /* bytes from the run's first slot known to be committed */
-    uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
+    size_t span_requested;  /* a span's requested size */
+    uint64_t free_map[KM_RUN_MAP_WORDS];  /* bit set: block free */
+    uint64_t exact_map[KM_RUN_MAP_WORDS]; /* bit set: a busy block whose request fills it */
 } km_run;
+
+/* The lists a class keeps its runs with free blocks on, from the fullest to the emptiest. */
+#define KM_RUN_BINS 4
+/* Empty runs a class keeps rather than give back (run.c). */
+#define KM_EMPTY_RUNS_KEPT 1
 
 /* A run commits its slots as its blocks are handed out, this much ahead at a time. */
 #define KM_RUN_COMMIT_STEP ((size_t)16 << 10)
@@ -96,6 +115,8 @@ struct km_segment {
     uint32_t meta_slots; /* slots [0, meta_slots) hold metadata and have no descriptor */
     uint32_t described;  /* slots [meta_slots, described) have committed descriptors */
     uint32_t free_hint;  /* no free slot below this index */
+    uint32_t newest_retained; /* free slots with committed pages, most recently freed first */
+    uint32_t oldest_retained;
     size_t meta_committed; /* bytes of metadata committed: head_committed + runs_committed */
     size_t head_committed; /* bytes from base: heap, segment and descriptors */
     uintptr_t runs_base;   /* where the run records start (page aligned) */
@@ -136,41 +157,13 @@ struct km_heap {
     size_t segment_count;
     km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
     km_large_table large;
-    km_run *partial[KM_SIZE_CLASS_COUNT];  /* runs with a free block, by class */
+    km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
+                                                          by how full they are (run.c) */
+    uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
+    uint16_t empty_runs[KM_SIZE_CLASS_COUNT]; /* listed runs with no busy block */
     uint8_t run_slots[KM_SIZE_CLASS_COUNT];
     uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
 };
-
-/* The header every block carries: its requested size, sealed with a check that ties it to its
- * address and the heap's secret, so an overflow that rewrites it is detected. */
-typedef struct km_block_header {
-    uint32_t requested;
-    uint32_t check;
-} km_block_header;
-
-_Static_assert(sizeof(km_block_header) == KM_HEADER_SIZE, "a block header is 8 bytes");
-_Static_assert(KM_BLOCK_LEAD + KM_HEADER_SIZE == KM_BLOCK_ALIGNMENT,
-               "block data is aligned once the header is skipped");
-
-static inline uint32_t km_block_check(const km_heap *heap, uintptr_t header, uint32_t requested)
-{
-    uint64_t mixed = ((uint64_t)header ^ heap->secret) + ((uint64_t)requested << 17);
-    mixed *= 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(mixed >> 32);
-}
-
-static inline void km_block_seal(const km_heap *heap, uintptr_t header, size_t requested)
-{
-    km_block_header *h = (km_block_header *)header;
-    h->requested = (uint32_t)requested;
-    h->check = km_block_check(heap, header, (uint32_t)requested);
-}
-
-static inline bool km_block_is_sealed(const km_heap *heap, uintptr_t header)
-{
-    const km_block_header *h = (const km_block_header *)header;
-    return h->check == km_block_check(heap, header, h->requested);
-}
 
 static inline uintptr_t km_slot_address(const km_segment *segment, size_t slot)
 {
@@ -199,7 +192,7 @@ typedef struct km_block_ref {
     km_run *run;
     size_t index; /* within the run */
     size_t large_index;
-    uintptr_t header;
+    uintptr_t block;
     size_t requested;
     size_t capacity; /* bytes the block can hold without moving */
 } km_block_ref;
@@ -231,6 +224,8 @@ bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
                             size_t committed_bytes);
 void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count);
 size_t km_segment_decommit_free(km_segment *segment);
+/* Lists the free slots that have pages committed (the heap's initial commitment) for reuse. */
+void km_segment_retain_committed(km_segment *segment);
 /* A slot's run record (heads' records only are used). */
 static inline km_run *km_segment_run_record(km_segment *segment, size_t slot)
 {
@@ -247,11 +242,29 @@ void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
 void km_heap_init_run_geometry(km_heap *heap);
 void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status);
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
+/* Records that busy block `index` of run, at `block`, now holds `requested` bytes. */
+void km_run_set_requested(const km_heap *heap, km_run *run, size_t index, uintptr_t block,
+                          size_t requested);
+/* The bytes busy block `index` of run, at `block`, holds: KM_OK, or KM_CORRUPTED when what
+ * records it was overwritten. */
+km_status km_run_requested(const km_heap *heap, const km_run *run, size_t index, uintptr_t block,
+                           size_t *requested);
+/* False when busy block `index - 1`, the one before block `index`, was overwritten past its
+ * end: what an overflow into this block's start leaves behind. */
+bool km_run_previous_is_intact(const km_heap *heap, const km_run *run, size_t index);
+/* The index of the block `offset` bytes into a run of blocks of block_size with the given
+ * reciprocal (exact for offsets that are whole blocks; any other offset is no block). */
+static inline size_t km_run_index(size_t offset, uint32_t reciprocal)
+{
+    return (size_t)(((uint64_t)offset * reciprocal) >> 32);
+}
 static inline bool km_run_is_block_free(const km_run *run, size_t index)
 {
     return (run->free_map[index / 64] >> (index % 64)) & 1;
 }
 size_t km_run_count_free(const km_run *run);
+/* Returns every run with no busy block to its segment (churn keeps one per class). */
+void km_run_release_empty_locked(km_heap *heap);
 
 /* span.c */
 void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status);

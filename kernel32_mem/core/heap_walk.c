@@ -60,9 +60,10 @@ static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t ad
 }
 
 /* Fills *entry with the first entry of segment at or after address, which is an entry boundary
- * or a slot boundary; *next is where the entry after it starts. False past the segment's end. */
-static bool item_at(const km_segment *segment, unsigned region, uintptr_t address,
-                    km_walk_entry *entry, uintptr_t *next)
+ * or a slot boundary; *next is where the entry after it starts. KM_NO_MORE_ITEMS past the
+ * segment's end, KM_CORRUPTED at a busy block whose size code was overwritten. */
+static km_status item_at(const km_segment *segment, unsigned region, uintptr_t address,
+                         km_walk_entry *entry, uintptr_t *next)
 {
     uintptr_t end = segment->base + segment->size;
     while (address < end) {
@@ -74,7 +75,7 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
         if (slot >= segment->described) {
             fill(entry, KM_WALK_UNCOMMITTED, address, end - address, 0, region);
             *next = end;
-            return true;
+            return KM_OK;
         }
         size_t head = head_of(segment, slot);
         const km_slot *h = &segment->slots[head];
@@ -84,7 +85,7 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
 
         if (h->kind == KM_SLOT_FREE) {
             emit_free_slots(segment, slot, address, region, entry, next);
-            return true;
+            return KM_OK;
         }
         if (h->kind == KM_SLOT_RUN) {
             if (address < run->first_block)
@@ -94,40 +95,40 @@ static bool item_at(const km_segment *segment, unsigned region, uintptr_t addres
                 address = after;
                 continue;
             }
-            uintptr_t header = run->first_block + index * run->block_size;
-            /* Only a busy block's header is read: free blocks may lie beyond the pages the run
-             * has committed so far. */
+            uintptr_t block = run->first_block + index * run->block_size;
+            /* Only a busy block is read: free blocks may lie beyond the pages the run has
+             * committed so far. */
             if (km_run_is_block_free(run, index)) {
-                fill(entry, KM_WALK_FREE, header + KM_HEADER_SIZE,
-                     run->block_size - KM_HEADER_SIZE, KM_HEADER_SIZE, region);
+                fill(entry, KM_WALK_FREE, block, run->block_size, 0, region);
             } else {
-                size_t requested = ((const km_block_header *)header)->requested;
-                fill(entry, KM_WALK_BUSY, header + KM_HEADER_SIZE, requested,
-                     run->block_size - requested, region);
+                size_t requested;
+                if (km_run_requested(segment->heap, run, index, block, &requested) != KM_OK)
+                    return KM_CORRUPTED;
+                fill(entry, KM_WALK_BUSY, block, requested, run->block_size - requested, region);
             }
-            *next = header + run->block_size;
-            return true;
+            *next = block + run->block_size;
+            return KM_OK;
         }
         if (h->kind == KM_SLOT_SPAN) {
             uintptr_t committed = committed_end(segment, head + h->span - 1);
-            if (address <= head_address) {
-                size_t requested = ((const km_block_header *)run->first_block)->requested;
-                fill(entry, KM_WALK_BUSY, run->first_block + KM_HEADER_SIZE, requested,
+            if (address <= run->first_block) {
+                size_t requested = run->span_requested;
+                fill(entry, KM_WALK_BUSY, run->first_block, requested,
                      committed - head_address - requested, region);
                 *next = committed < after ? committed : after;
-                return true;
+                return KM_OK;
             }
             if (address >= committed) {
                 fill(entry, KM_WALK_UNCOMMITTED, address, after - address, 0, region);
                 *next = after;
-                return true;
+                return KM_OK;
             }
             address = after;
             continue;
         }
         address = km_slot_address(segment, slot + 1); /* a tail whose head is not a block */
     }
-    return false;
+    return KM_NO_MORE_ITEMS;
 }
 
 static size_t segment_committed(const km_segment *segment)
@@ -168,22 +169,6 @@ static size_t segment_index(const km_heap *heap, const km_segment *segment)
     return i;
 }
 
-/* Where the entry the caller holds starts, so that item_at finds it again. */
-static uintptr_t entry_start(const km_segment *segment, const km_walk_entry *entry)
-{
-    uintptr_t data = (uintptr_t)entry->data;
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
-    if (!km_segment_describes(segment, slot))
-        return data;
-    size_t head = head_of(segment, slot);
-    km_slot_kind kind = segment->slots[head].kind;
-    if (kind == KM_SLOT_RUN && entry->kind != KM_WALK_UNCOMMITTED)
-        return data - KM_HEADER_SIZE;
-    if (kind == KM_SLOT_SPAN && entry->kind == KM_WALK_BUSY)
-        return km_slot_address(segment, head);
-    return data;
-}
-
 static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
 {
     if (!entry->data)
@@ -204,13 +189,16 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
             return KM_INVALID_POINTER;
         resume = km_slot_address(segment, segment->meta_slots);
     } else {
+        /* The entry the caller holds starts at its data: found again, it says where it ends. */
         km_walk_entry current;
-        if (!item_at(segment, region, entry_start(segment, entry), &current, &resume))
-            return KM_INVALID_POINTER;
+        km_status status = item_at(segment, region, data, &current, &resume);
+        if (status != KM_OK)
+            return status == KM_CORRUPTED ? status : KM_INVALID_POINTER;
     }
     uintptr_t ignored;
-    if (item_at(segment, region, resume, entry, &ignored))
-        return KM_OK;
+    km_status status = item_at(segment, region, resume, entry, &ignored);
+    if (status != KM_NO_MORE_ITEMS)
+        return status;
     if (index + 1 < heap->segment_count)
         return emit_region(heap, index + 1, entry);
     return emit_large(heap, 0, entry);

@@ -1,20 +1,34 @@
 /*
  * Runs: slots holding blocks of one size class, found free or busy by one bit each.
  *
- * A run's blocks follow each other from KM_BLOCK_LEAD bytes into its first slot, so a block's
- * index is its offset divided by the class size, and a pointer that is not a whole number of
- * blocks from the start is not a block. The free map lives in the run record, out of the blocks'
- * reach; allocation takes the lowest set bit at or after search_word, so busy blocks pack towards
- * the start of the run and a run whose blocks are all freed goes back to its segment.
+ * A run's blocks follow each other from KM_BLOCK_LEAD bytes into its first slot, with no
+ * header, so a block's index is its offset divided by the class size (a multiplication by the
+ * size's reciprocal, kept beside it), and a pointer that is not a whole number of blocks from
+ * the start is not a block. The free map lives in the run record, out of the blocks' reach;
+ * allocation takes the lowest set bit at or after search_word, so busy blocks pack towards the
+ * start of the run.
+ *
+ * The size a block was requested with is kept at the block's end, in the slack the request left:
+ * a request that fills its block sets a bit in the run record's exact map instead. The last byte
+ * codes the slack: below 0x80 it is the slack; 0x80-0xbf add the byte before it (slack below
+ * 16 KiB), 0xc0-0xff the two before (any slack of a run block). When room is left between the
+ * request and that code, a canary byte follows the request: a value drawn from the heap's secret
+ * and the address, so that writing even one byte past the request is found when the block is
+ * freed, sized or validated, or when the block after it is freed. The code and the canary are in
+ * the block's own bytes: an overflow can falsify its own block's size (read back only within the
+ * block, so harmlessly), never the heap's structure, which is all out of band.
  *
  * A run's slots are committed as allocation reaches them, KM_RUN_COMMIT_STEP ahead, so a size
  * class used for a handful of blocks costs a few pages, not the whole run; blocks are handed out
  * lowest first, so the committed part is always a prefix.
  *
- * A class keeps its runs with a free block on a list; allocation takes from the head, a run that
- * fills leaves it, a run that gains a free block joins at the head. An empty run is returned to
- * its segment unless it is the class's only run with free blocks, so that one block allocated
- * and freed in a loop does not commit and decommit slots each time.
+ * A class keeps its runs with a free block in KM_RUN_BINS lists by how full they are, and
+ * allocates from the fullest. Runs that have lost most of their blocks then get no new ones and
+ * drain, and an empty run goes back to its segment: under random churn a class holds about as
+ * many runs as its live blocks need, where taking any run with room would leave every run a
+ * little empty and none empty enough to return. A class keeps one empty run, though, so that
+ * its population going up and down by a few blocks (or one block allocated and freed in a loop)
+ * does not make and return runs at every swing.
  */
 #include "core/heap_types.h"
 
@@ -45,14 +59,23 @@ static size_t map_words(const km_run *run)
     return ((size_t)run->block_count + 63) / 64;
 }
 
+/* The bin of a run with free_count free blocks: 0 for the fullest, KM_RUN_BINS - 1 for the
+ * emptiest. */
+static unsigned bin_of(const km_run *run)
+{
+    return (unsigned)(((size_t)run->free_count * KM_RUN_BINS - 1) / run->block_count);
+}
+
 static void link_partial(km_heap *heap, km_run *run)
 {
-    km_run **head = &heap->partial[run->size_class];
+    run->bin = (uint16_t)bin_of(run);
+    km_run **head = &heap->partial[run->size_class][run->bin];
     run->prev = NULL;
     run->next = *head;
     if (*head)
         (*head)->prev = run;
     *head = run;
+    heap->partial_runs[run->size_class]++;
 }
 
 static void unlink_partial(km_heap *heap, km_run *run)
@@ -60,10 +83,20 @@ static void unlink_partial(km_heap *heap, km_run *run)
     if (run->prev)
         run->prev->next = run->next;
     else
-        heap->partial[run->size_class] = run->next;
+        heap->partial[run->size_class][run->bin] = run->next;
     if (run->next)
         run->next->prev = run->prev;
     run->next = run->prev = NULL;
+    heap->partial_runs[run->size_class]--;
+}
+
+/* Moves a listed run to the bin its free count now calls for. */
+static void rebin(km_heap *heap, km_run *run)
+{
+    if (bin_of(run) == run->bin)
+        return;
+    unlink_partial(heap, run);
+    link_partial(heap, run);
 }
 
 __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_class,
@@ -85,7 +118,8 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
         .size_class = (uint16_t)size_class,
         .head_slot = (uint32_t)slot,
     };
-    segment->slots[slot].block_size = run->block_size;
+    segment->slots[slot].run.block_size = run->block_size;
+    segment->slots[slot].run.reciprocal = (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1);
     size_t full_words = run->block_count / 64;
     for (size_t w = 0; w < full_words; w++)
         run->free_map[w] = ~(uint64_t)0;
@@ -133,26 +167,112 @@ static size_t take_free_block(km_run *run)
     }
 }
 
+/* The fullest run of the class with a free block, or NULL. */
+static km_run *fullest_partial(km_heap *heap, unsigned size_class)
+{
+    for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
+        if (heap->partial[size_class][bin])
+            return heap->partial[size_class][bin];
+    return NULL;
+}
+
 void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status)
 {
-    km_run *run = heap->partial[size_class];
+    km_run *run = fullest_partial(heap, size_class);
     if (!run) {
         run = new_run(heap, size_class, status);
         if (!run)
             return NULL;
     }
     size_t index = take_free_block(run);
-    uintptr_t header = run->first_block + index * run->block_size;
-    *status = commit_through(run, header + run->block_size);
+    uintptr_t block = run->first_block + index * run->block_size;
+    *status = commit_through(run, block + run->block_size);
     if (*status != KM_OK) {
         run->free_map[index / 64] |= (uint64_t)1 << (index % 64);
         return NULL;
     }
+    if (run->free_count == run->block_count)
+        heap->empty_runs[size_class]--;
     if (--run->free_count == 0)
         unlink_partial(heap, run);
-    km_block_seal(heap, header, size);
+    else
+        rebin(heap, run);
+    km_run_set_requested(heap, run, index, block, size);
     *status = KM_OK;
-    return (void *)(header + KM_HEADER_SIZE);
+    return (void *)block;
+}
+
+static uint8_t canary_of(const km_heap *heap, uintptr_t address)
+{
+    return (uint8_t)((((uint64_t)address ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+/* What the last byte of a block says about the bytes of code before it. */
+#define ONE_BYTE_SLACK_MAX 0x7fu
+#define TWO_BYTE_MARK 0x80u
+#define TWO_BYTE_SLACK_MAX 0x3fffu
+#define THREE_BYTE_MARK 0xc0u
+#define THREE_BYTE_SLACK_MAX 0x3fffffu
+_Static_assert(KM_RUN_BLOCK_MAX <= THREE_BYTE_SLACK_MAX, "three bytes code any slack");
+
+void km_run_set_requested(const km_heap *heap, km_run *run, size_t index, uintptr_t block,
+                          size_t requested)
+{
+    uint64_t bit = (uint64_t)1 << (index % 64);
+    size_t slack = run->block_size - requested;
+    if (slack == 0) {
+        run->exact_map[index / 64] |= bit;
+        return;
+    }
+    run->exact_map[index / 64] &= ~bit;
+    uint8_t *end = (uint8_t *)(block + run->block_size);
+    size_t code_bytes;
+    if (slack <= ONE_BYTE_SLACK_MAX) {
+        code_bytes = 1;
+        end[-1] = (uint8_t)slack;
+    } else if (slack <= TWO_BYTE_SLACK_MAX) {
+        code_bytes = 2;
+        end[-1] = (uint8_t)(TWO_BYTE_MARK | (slack >> 8));
+        end[-2] = (uint8_t)slack;
+    } else {
+        code_bytes = 3;
+        end[-1] = (uint8_t)(THREE_BYTE_MARK | (slack >> 16));
+        end[-2] = (uint8_t)(slack >> 8);
+        end[-3] = (uint8_t)slack;
+    }
+    if (slack > code_bytes)
+        ((uint8_t *)block)[requested] = canary_of(heap, block + requested);
+}
+
+km_status km_run_requested(const km_heap *heap, const km_run *run, size_t index, uintptr_t block,
+                           size_t *requested)
+{
+    if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
+        *requested = run->block_size;
+        return KM_OK;
+    }
+    const uint8_t *end = (const uint8_t *)(block + run->block_size);
+    size_t last = end[-1], slack, code_bytes;
+    if (last < TWO_BYTE_MARK) {
+        slack = last;
+        code_bytes = 1;
+    } else if (last < THREE_BYTE_MARK) {
+        slack = ((last & 0x3f) << 8) | end[-2];
+        code_bytes = 2;
+    } else {
+        slack = ((last & 0x3f) << 16) | ((size_t)end[-2] << 8) | end[-3];
+        code_bytes = 3;
+    }
+    /* A code is always the shortest that holds its slack. */
+    bool shortest = code_bytes == 1 || (code_bytes == 2 && slack > ONE_BYTE_SLACK_MAX) ||
+                    (code_bytes == 3 && slack > TWO_BYTE_SLACK_MAX);
+    if (slack == 0 || slack > run->block_size || !shortest)
+        return KM_CORRUPTED;
+    *requested = run->block_size - slack;
+    if (slack > code_bytes &&
+        ((const uint8_t *)block)[*requested] != canary_of(heap, block + *requested))
+        return KM_CORRUPTED;
+    return KM_OK;
 }
 
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
@@ -164,13 +284,42 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
         run->search_word = (uint16_t)word;
     if (run->free_count++ == 0)
         link_partial(heap, run);
+    else
+        rebin(heap, run);
     if (run->free_count < run->block_count)
         return;
-    bool only_partial_run = heap->partial[run->size_class] == run && !run->next;
-    if (only_partial_run)
+    if (heap->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT) {
+        heap->empty_runs[run->size_class]++;
         return;
+    }
     unlink_partial(heap, run);
     km_segment_give_slots_locked(run->segment, run->head_slot);
+}
+
+void km_run_release_empty_locked(km_heap *heap)
+{
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
+        km_run *run = heap->partial[c][KM_RUN_BINS - 1];
+        while (run) {
+            km_run *next = run->next;
+            if (run->free_count == run->block_count) {
+                heap->empty_runs[c]--;
+                unlink_partial(heap, run);
+                km_segment_give_slots_locked(run->segment, run->head_slot);
+            }
+            run = next;
+        }
+    }
+}
+
+bool km_run_previous_is_intact(const km_heap *heap, const km_run *run, size_t index)
+{
+    if (index == 0 || km_run_is_block_free(run, index - 1))
+        return true;
+    size_t requested;
+    return km_run_requested(heap, run, index - 1,
+                            run->first_block + (index - 1) * run->block_size,
+                            &requested) == KM_OK;
 }
 
 /* Counts free bits, for validation: the map must agree with free_count. */

@@ -16,10 +16,12 @@
  * may use.
  *
  * Each slot's committed pages form a prefix of the slot. A slot handed out is committed as far as
- * its run or span needs; a freed slot keeps its pages while the committed free slots are fewer
- * than KM_RETAINED_FREE_SLOTS or than a quarter of the heap's committed memory, so that churn at
- * a run boundary, or over a working set that moves, costs no system call. HeapCompact returns
- * them all.
+ * its run or span needs. A freed slot keeps its pages and joins the segment's retained list; new
+ * runs and spans take retained slots before any other, so that runs made and returned as a
+ * program's blocks come and go cost no system call. The heap retains at most a sixteenth of its
+ * committed memory this way (and at least KM_RETAINED_FREE_SLOTS slots): past that, the slots
+ * free the longest are decommitted first, so memory the program stopped using goes back to the
+ * system while memory it keeps cycling through stays. HeapCompact returns them all.
  * A segment other than the first is released to the system as soon as it holds no block.
  */
 #include "core/align.h"
@@ -260,11 +262,49 @@ km_status km_segment_commit_slots(km_segment *segment, size_t slot, size_t count
     return KM_OK;
 }
 
+/* The retained list: free slots whose pages are still committed, linked through their
+ * descriptors, the most recently freed first. A slot is on it exactly when it is free and has a
+ * page committed. */
+static void retain(km_segment *segment, size_t slot)
+{
+    km_slot *s = &segment->slots[slot];
+    s->retained.older = segment->newest_retained;
+    s->retained.newer = 0;
+    if (segment->newest_retained)
+        segment->slots[segment->newest_retained].retained.newer = (uint32_t)slot;
+    else
+        segment->oldest_retained = (uint32_t)slot;
+    segment->newest_retained = (uint32_t)slot;
+    segment->heap->retained_free_slots++;
+}
+
+static void unretain(km_segment *segment, size_t slot)
+{
+    km_slot *s = &segment->slots[slot];
+    if (s->retained.newer)
+        segment->slots[s->retained.newer].retained.older = s->retained.older;
+    else
+        segment->newest_retained = s->retained.older;
+    if (s->retained.older)
+        segment->slots[s->retained.older].retained.newer = s->retained.newer;
+    else
+        segment->oldest_retained = s->retained.newer;
+    s->retained.older = s->retained.newer = 0;
+    segment->heap->retained_free_slots--;
+}
+
+void km_segment_retain_committed(km_segment *segment)
+{
+    for (size_t i = segment->meta_slots; i < segment->described; i++)
+        if (segment->slots[i].kind == KM_SLOT_FREE && segment->slots[i].committed_pages)
+            retain(segment, i);
+}
+
+/* Decommits a retained slot's pages and takes it off the list. */
 static void decommit_slot(km_segment *segment, size_t slot)
 {
     km_slot *s = &segment->slots[slot];
-    if (!s->committed_pages)
-        return;
+    unretain(segment, slot);
     km_heap_decommit(segment->heap, km_slot_address(segment, slot),
                      (size_t)s->committed_pages * segment->heap->pages->page_size);
     s->committed_pages = 0;
@@ -273,11 +313,10 @@ static void decommit_slot(km_segment *segment, size_t slot)
 /* Marks slots [first, first + count) busy as kind (the head) and tails. */
 static void mark_taken(km_segment *segment, size_t first, size_t count, km_slot_kind kind)
 {
-    km_heap *heap = segment->heap;
     for (size_t i = 0; i < count; i++) {
         km_slot *s = &segment->slots[first + i];
         if (s->committed_pages)
-            heap->retained_free_slots--;
+            unretain(segment, first + i);
         s->kind = (uint8_t)(i == 0 ? kind : KM_SLOT_TAIL);
         s->span = (uint32_t)(i == 0 ? count : i);
     }
@@ -290,25 +329,25 @@ static size_t retained_slots_limit(const km_heap *heap)
     return fraction > KM_RETAINED_FREE_SLOTS ? fraction : KM_RETAINED_FREE_SLOTS;
 }
 
-/* Returns slots [first, first + count) to the free set, keeping their pages while the heap holds
- * few such slots. */
+/* Returns slots [first, first + count) to the free set. Their pages stay committed, for the next
+ * run or span to take without a system call; what the heap retains beyond its limit is purged,
+ * the slots free the longest first, so memory a program stopped using goes back to the system
+ * while memory it is cycling through stays. */
 static void mark_free(km_segment *segment, size_t first, size_t count)
 {
-    km_heap *heap = segment->heap;
-    size_t limit = retained_slots_limit(heap);
     for (size_t i = first; i < first + count; i++) {
         km_slot *s = &segment->slots[i];
         s->kind = KM_SLOT_FREE;
         s->span = 0;
-        if (!s->committed_pages)
-            continue;
-        if (heap->retained_free_slots < limit)
-            heap->retained_free_slots++;
-        else
-            decommit_slot(segment, i);
+        if (s->committed_pages)
+            retain(segment, i);
     }
     if (first < segment->free_hint)
         segment->free_hint = (uint32_t)first;
+    km_heap *heap = segment->heap;
+    size_t limit = retained_slots_limit(heap);
+    while (heap->retained_free_slots > limit && segment->oldest_retained)
+        decommit_slot(segment, segment->oldest_retained);
 }
 
 static bool segment_is_empty(const km_segment *segment)
@@ -322,9 +361,8 @@ static bool segment_is_empty(const km_segment *segment)
 static void segment_release(km_heap *heap, size_t index)
 {
     km_segment *segment = heap->segments[index];
-    for (size_t i = segment->meta_slots; i < segment->described; i++)
-        if (segment->slots[i].committed_pages)
-            heap->retained_free_slots--;
+    while (segment->newest_retained)
+        unretain(segment, segment->newest_retained);
     memmove(&heap->segments[index], &heap->segments[index + 1],
             (heap->segment_count - index - 1) * sizeof(heap->segments[0]));
     heap->segment_count--;
@@ -346,9 +384,36 @@ static void release_if_empty(km_segment *segment)
         }
 }
 
-static km_status take_from(km_segment *segment, size_t count, size_t committed_bytes,
-                           km_slot_kind kind, size_t *out)
+static km_status take_at(km_segment *segment, size_t slot, size_t count, size_t committed_bytes,
+                         km_slot_kind kind, size_t *out);
+
+/* A stretch of count free slots starting at one of the most recently retained, or 0. */
+static size_t find_retained_slots(const km_segment *segment, size_t count)
 {
+    size_t looked = 0;
+    for (size_t slot = segment->newest_retained; slot && looked < 8;
+         slot = segment->slots[slot].retained.older, looked++) {
+        size_t end = slot + count;
+        while (end > slot && end - 1 < segment->described &&
+               segment->slots[end - 1].kind == KM_SLOT_FREE)
+            end--;
+        if (end == slot)
+            return slot;
+    }
+    return 0;
+}
+
+/* Takes count free slots from the segment: with from_retained, only a stretch that starts with
+ * committed pages (no system call to reuse them), otherwise the lowest stretch there is. */
+static km_status take_from(km_segment *segment, size_t count, size_t committed_bytes,
+                           km_slot_kind kind, bool from_retained, size_t *out)
+{
+    if (from_retained) {
+        size_t slot = find_retained_slots(segment, count);
+        if (!slot)
+            return KM_NO_MEMORY;
+        return take_at(segment, slot, count, committed_bytes, kind, out);
+    }
     size_t slot = find_free_slots(segment, count);
     if (!slot && segment->described < segment->slot_count) {
         /* Describe more slots, at least doubling what is described, and look again (from the
@@ -362,6 +427,12 @@ static km_status take_from(km_segment *segment, size_t count, size_t committed_b
     }
     if (!slot)
         return KM_NO_MEMORY;
+    return take_at(segment, slot, count, committed_bytes, kind, out);
+}
+
+static km_status take_at(km_segment *segment, size_t slot, size_t count, size_t committed_bytes,
+                         km_slot_kind kind, size_t *out)
+{
     km_status status = commit_run_record(segment, slot);
     if (status == KM_OK) {
         mark_taken(segment, slot, count, kind);
@@ -403,13 +474,16 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
 km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
                                     km_slot_kind kind, km_segment **segment, size_t *slot)
 {
-    for (size_t i = 0; i < heap->segment_count; i++) {
-        km_status status = take_from(heap->segments[i], count, committed_bytes, kind, slot);
-        if (status == KM_OK) {
-            *segment = heap->segments[i];
-            return KM_OK;
+    /* Slots that still have their pages first, wherever they are, then the lowest free. */
+    for (int from_retained = 1; from_retained >= 0; from_retained--)
+        for (size_t i = 0; i < heap->segment_count; i++) {
+            km_status status = take_from(heap->segments[i], count, committed_bytes, kind,
+                                         from_retained, slot);
+            if (status == KM_OK) {
+                *segment = heap->segments[i];
+                return KM_OK;
+            }
         }
-    }
     size_t data_slots = heap->next_segment_slots > count ? heap->next_segment_slots : count;
     if (heap->maximum) {
         if (heap->fixed_slots_left < count)
@@ -425,7 +499,7 @@ km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committe
         heap->fixed_slots_left -= data_slots;
     if (heap->maximum || heap->next_segment_slots < KM_SEGMENT_MAX_SLOTS)
         heap->next_segment_slots *= 2;
-    status = take_from(added, count, committed_bytes, kind, slot);
+    status = take_from(added, count, committed_bytes, kind, false, slot);
     if (status == KM_OK)
         *segment = added;
     else
@@ -476,7 +550,6 @@ size_t km_segment_decommit_free(km_segment *segment)
         km_slot *s = &segment->slots[i];
         if (s->kind == KM_SLOT_FREE && s->committed_pages) {
             decommit_slot(segment, i);
-            segment->heap->retained_free_slots--;
             released++;
         }
     }

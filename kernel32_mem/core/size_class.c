@@ -12,5 +12,5 @@ size_t km_size_class_block_size(unsigned index)
     unsigned above = index - (unsigned)KM_LINEAR_CLASS_COUNT;
     unsigned b = 7 + above / KM_CLASSES_PER_DOUBLING;
     unsigned step = above % KM_CLASSES_PER_DOUBLING;
-    return ((size_t)1 << b) + (step + 1) * ((size_t)1 << (b - 2));
+    return ((size_t)1 << b) + (step + 1) * ((size_t)1 << (b - 3));
 }

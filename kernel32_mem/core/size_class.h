@@ -4,10 +4,11 @@
  *
  * Every block size is a multiple of KM_BLOCK_ALIGNMENT, the alignment Windows guarantees for
  * HeapAlloc (16 bytes on 64-bit, 8 on 32-bit). Up to 128 bytes the classes are spaced by that
- * alignment; above, each power-of-two interval (2^b, 2^(b+1)] holds four classes spaced by
- * 2^(b-2). A request therefore wastes less than a quarter of its block above 128 bytes, and less
- * than one alignment unit below. The largest class is KM_SMALL_MAX bytes; larger requests are
- * not small blocks and do not use this file.
+ * alignment; above, each power-of-two interval (2^b, 2^(b+1)] holds eight classes spaced by
+ * 2^(b-3). A request therefore wastes less than an eighth of its block above 128 bytes, and less
+ * than one alignment unit below; blocks carry no header, so a request of a power of two, the
+ * commonest size there is, fills its block exactly. The largest class is KM_SMALL_MAX bytes;
+ * larger requests are not small blocks and do not use this file.
  *
  * Both directions are O(1): a request's class comes from its highest set bit, and a class's
  * block size from its index.
@@ -21,10 +22,10 @@
 #define KM_BLOCK_ALIGNMENT (2 * sizeof(void *))
 #define KM_SMALL_MAX ((size_t)64 * 1024)
 
-/* The classes spaced by the alignment, up to 128 bytes, then four per doubling to 64 KiB. */
+/* The classes spaced by the alignment, up to 128 bytes, then eight per doubling to 64 KiB. */
 #define KM_LINEAR_CLASS_LIMIT 128
 #define KM_LINEAR_CLASS_COUNT (KM_LINEAR_CLASS_LIMIT / KM_BLOCK_ALIGNMENT)
-#define KM_CLASSES_PER_DOUBLING 4
+#define KM_CLASSES_PER_DOUBLING 8
 #define KM_SIZE_CLASS_COUNT (KM_LINEAR_CLASS_COUNT + (16 - 7) * KM_CLASSES_PER_DOUBLING)
 
 /* The class of a request of size bytes, 0 <= size <= KM_SMALL_MAX. A size of 0 gets the
@@ -34,10 +35,10 @@ static inline unsigned km_size_class_of(size_t size)
     if (size <= KM_LINEAR_CLASS_LIMIT)
         return size == 0 ? 0 : (unsigned)((size - 1) / KM_BLOCK_ALIGNMENT);
 
-    /* size lies in (2^b, 2^(b+1)]; its step within that interval is in units of 2^(b-2). */
+    /* size lies in (2^b, 2^(b+1)]; its step within that interval is in units of 2^(b-3). */
     unsigned b = (unsigned)(sizeof(unsigned long long) * 8 - 1) -
                  (unsigned)__builtin_clzll((unsigned long long)(size - 1));
-    unsigned step = (unsigned)((size - 1) >> (b - 2)) & (KM_CLASSES_PER_DOUBLING - 1);
+    unsigned step = (unsigned)((size - 1) >> (b - 3)) & (KM_CLASSES_PER_DOUBLING - 1);
     return (unsigned)KM_LINEAR_CLASS_COUNT + (b - 7) * KM_CLASSES_PER_DOUBLING + step;
 }
 

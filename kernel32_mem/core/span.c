@@ -1,15 +1,17 @@
 /*
  * Spans: a block too big for a run takes whole slots of a segment to itself.
  *
- * The block's header sits KM_BLOCK_LEAD bytes into its first slot, like a run's first block, and
- * only the pages up to the end of its data are committed. A span grows in place into free slots
- * that follow it and gives its trailing slots back when it shrinks.
+ * The block starts KM_BLOCK_LEAD bytes into its first slot, like a run's first block, and only
+ * the pages up to the
+ * end of its data are committed. Its size is kept in its run record, out of its reach. A span
+ * grows in place into free slots that follow it and gives its trailing slots back when it
+ * shrinks.
  */
 #include "core/heap_types.h"
 
 static size_t span_bytes(size_t size)
 {
-    return KM_BLOCK_LEAD + KM_HEADER_SIZE + size;
+    return KM_BLOCK_LEAD + size;
 }
 
 static size_t slots_for(size_t size)
@@ -34,9 +36,9 @@ void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status)
         .block_count = 1,
         .size_class = KM_SPAN_CLASS,
         .head_slot = (uint32_t)slot,
+        .span_requested = size,
     };
-    km_block_seal(heap, record->first_block, size);
-    return (void *)(record->first_block + KM_HEADER_SIZE);
+    return (void *)record->first_block;
 }
 
 void km_span_free_locked(km_heap *heap, const km_block_ref *ref)
@@ -47,6 +49,7 @@ void km_span_free_locked(km_heap *heap, const km_block_ref *ref)
 
 bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size)
 {
+    (void)heap;
     km_run *record = ref->run;
     km_segment *segment = ref->segment;
     size_t slot = record->head_slot;
@@ -61,6 +64,6 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size)
         km_segment_shrink_span(segment, slot, wanted);
     }
     record->block_size = (uint32_t)((wanted << KM_SLOT_SHIFT) - KM_BLOCK_LEAD);
-    km_block_seal(heap, record->first_block, size);
+    record->span_requested = size;
     return true;
 }

@@ -116,18 +116,44 @@ static void blocks_of_another_heap_are_refused(void **state)
     km_heap_destroy(other);
 }
 
-static void an_overwritten_header_is_reported_as_corruption(void **state)
+/* A block's size is coded in its slack, after a canary byte: a write one byte past the request
+ * is found by the block's next size, free or validation, and by the next block's free. */
+static void a_write_past_the_request_is_reported_as_corruption(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
     char *first = alloc_ok(heap, 24);
     char *second = alloc_ok(heap, 24);
     assert_ptr_equal(second, first + 32); /* neighbours in the 32-byte class */
-    memset(first, 0x41, 32);              /* overflows into second's header */
+    first[24] ^= 0x5a; /* whatever the canary was, it is not that now */
     size_t size;
-    assert_int_equal(km_heap_size(heap, 0, second, &size), KM_CORRUPTED);
+    assert_int_equal(km_heap_size(heap, 0, first, &size), KM_CORRUPTED);
+    assert_false(km_heap_validate(heap, 0, first));
     assert_false(km_heap_validate(heap, 0, NULL));
+    km_walk_entry entry = {0};
+    km_status status;
+    while ((status = km_heap_walk(heap, &entry)) == KM_OK)
+        assert_ptr_not_equal(entry.data, first);
+    assert_int_equal(status, KM_CORRUPTED);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_CORRUPTED);
+    /* The neighbour's own size is intact, but freeing it finds the damage before it, as
+     * Windows finds an overflow in the header of the block it ran into. */
+    assert_int_equal(size_of(heap, second), 24);
     assert_int_equal(km_heap_free(heap, 0, second), KM_CORRUPTED);
-    assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+}
+
+/* Slack of 128 bytes or more is coded in two bytes, guarded the same way. */
+static void a_block_shrunk_in_place_keeps_its_size_and_its_guard(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *block = alloc_ok(heap, 16384);
+    km_status status;
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 100, &status), block);
+    assert_int_equal(size_of(heap, block), 100);
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 16384, &status), block);
+    assert_int_equal(size_of(heap, block), 16384);
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 300, &status), block);
+    block[300] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
 }
 
 static void realloc_keeps_contents_and_zeroes_growth(void **state)
@@ -337,7 +363,8 @@ int main(void)
         T(every_size_is_aligned_sized_and_writable),
         T(foreign_interior_unaligned_and_freed_pointers_are_refused),
         T(blocks_of_another_heap_are_refused),
-        T(an_overwritten_header_is_reported_as_corruption),
+        T(a_write_past_the_request_is_reported_as_corruption),
+        T(a_block_shrunk_in_place_keeps_its_size_and_its_guard),
         T(realloc_keeps_contents_and_zeroes_growth),
         T(realloc_in_place_only_fails_without_moving),
         T(absurd_sizes_fail_with_no_memory),

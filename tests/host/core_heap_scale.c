@@ -115,9 +115,9 @@ static void blocks_past_the_first_descriptor_page_behave_like_the_others(void **
     void *spans[SPANS];
     km_status status;
     for (size_t i = 0; i < SPANS; i++) {
-        spans[i] = km_heap_alloc(heap, 0, 60000, &status);
+        spans[i] = km_heap_alloc(heap, 0, 70000, &status);
         assert_non_null(spans[i]);
-        memset(spans[i], (int)i, 60000);
+        memset(spans[i], (int)i, 70000);
     }
     assert_true(km_heap_validate(heap, 0, NULL));
     uintptr_t walk_end = 0;
@@ -127,7 +127,7 @@ static void blocks_past_the_first_descriptor_page_behave_like_the_others(void **
     assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, last, 900000, &status), last);
     assert_true(km_heap_validate(heap, 0, NULL));
     for (size_t i = 0; i < SPANS; i++) {
-        assert_int_equal(((unsigned char *)spans[i])[59999], (unsigned char)i);
+        assert_int_equal(((unsigned char *)spans[i])[69999], (unsigned char)i);
         assert_int_equal(km_heap_free(heap, 0, spans[i]), KM_OK);
     }
     km_heap_compact(heap, 0);
@@ -144,7 +144,7 @@ static void a_fixed_heap_reserves_its_maximum_as_it_fills(void **state)
     fixture *f = *state;
     const size_t maximum = (size_t)3 << 30;
     km_heap *heap = create(f, 0, maximum);
-    enum { MAX_SPANS = 60000 };
+    enum { MAX_SPANS = 70000 };
     void **spans = calloc(MAX_SPANS, sizeof *spans);
     size_t count = 0;
     km_status status = KM_OK;
