@@ -17,9 +17,10 @@
  * newcomers for the lock, so the lock is fair enough that an unlock always lets a waiter run,
  * without handing the lock over in strict order.
  *
- * The platform supplies the thread id (never 0), the yield, and the sleep and wake on the lock
- * word, through km_threads: on Windows, RtlWaitOnAddress and RtlWakeAddressSingle (Windows 8 and
- * later, and Wine); where those are missing, a sleep is a yield of the time slice.
+ * The thread id comes from core/thread_id.h, inline; the platform supplies the yield, and the
+ * sleep and wake on the lock word, through km_threads (only a waiter calls them): on Windows,
+ * RtlWaitOnAddress and RtlWakeAddressSingle (Windows 8 and later, and Wine); where those are
+ * missing, a sleep is a yield of the time slice.
  */
 #ifndef KM_CORE_LOCK_H
 #define KM_CORE_LOCK_H
@@ -28,8 +29,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/thread_id.h"
+
 typedef struct km_threads {
-    uintptr_t (*current_id)(void);
     void (*yield)(void);
     /* Sleeps while *word == expected (it may also return early, for no reason). */
     void (*wait)(_Atomic uintptr_t *word, uintptr_t expected);
@@ -54,7 +56,7 @@ void km_lock_wake(km_lock *lock);
 
 static inline void km_lock_acquire(km_lock *lock)
 {
-    uintptr_t self = lock->threads->current_id();
+    uintptr_t self = km_thread_id();
     uintptr_t expected = 0;
     if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self, memory_order_acquire,
                                                 memory_order_relaxed))
@@ -69,7 +71,7 @@ static inline void km_lock_acquire(km_lock *lock)
 /* Takes the lock if it is free or already the caller's; never waits. */
 static inline bool km_lock_try_acquire(km_lock *lock)
 {
-    uintptr_t self = lock->threads->current_id();
+    uintptr_t self = km_thread_id();
     uintptr_t expected = 0;
     if (atomic_compare_exchange_strong_explicit(&lock->owner, &expected, self, memory_order_acquire,
                                                 memory_order_relaxed))
@@ -95,7 +97,7 @@ static inline void km_lock_release(km_lock *lock)
 /* True when the calling thread holds the lock. */
 static inline int km_lock_is_held(km_lock *lock)
 {
-    return atomic_load_explicit(&lock->owner, memory_order_relaxed) == lock->threads->current_id();
+    return atomic_load_explicit(&lock->owner, memory_order_relaxed) == km_thread_id();
 }
 
 #endif

@@ -7,12 +7,6 @@
 #define KM_STATUS_NO_MEMORY ((NTSTATUS)0xC0000017)
 #define KM_STATUS_HEAP_CORRUPTION ((NTSTATUS)0xC0000374)
 
-/* A thread's TEB address: unique among live threads and never 0. */
-static uintptr_t current_thread_id(void)
-{
-    return (uintptr_t)km_nt_teb();
-}
-
 /* RtlWaitOnAddress and RtlWakeAddressSingle, found at run time: Windows 7 lacks them. */
 typedef NTSTATUS(NTAPI *wait_on_address_function)(const volatile void *address,
                                                    const void *compare, SIZE_T size,
@@ -41,7 +35,6 @@ static void yield_thread(void)
 }
 
 static const km_threads nt_threads = {
-    .current_id = current_thread_id,
     .yield = yield_thread,
     .wait = wait_while_equal,
     .wake_one = wake_one,
@@ -58,7 +51,7 @@ const km_heap_platform *km_nt_heap_platform(void)
         if (!wait_on_address || !wake_address_single)
             wait_on_address = NULL;
         platform.threads = &nt_threads;
-        platform.seed = (uint64_t)counter.QuadPart ^ ((uint64_t)current_thread_id() << 20);
+        platform.seed = (uint64_t)counter.QuadPart ^ ((uint64_t)(uintptr_t)km_nt_teb() << 20);
         platform.pages = km_nt_pages();
     }
     return &platform;

@@ -8,12 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static uintptr_t host_current_id(void)
-{
-    /* glibc's pthread_t is the thread's control block address: never 0 for a live thread. */
-    return (uintptr_t)pthread_self();
-}
-
 /* A futex waits on 32 bits: the low half of the word (little-endian). Two owners whose ids share
  * their low 32 bits only cost a sleeper an early wake-up at the next release. */
 static uint32_t *low_half(_Atomic uintptr_t *word)
@@ -37,7 +31,6 @@ static void host_yield(void)
 }
 
 const km_threads km_host_threads = {
-    .current_id = host_current_id,
     .yield = host_yield,
     .wait = host_wait,
     .wake_one = host_wake_one,
