@@ -56,6 +56,7 @@
 
 #include "core/align.h"
 #include "core/heap_types.h"
+#include "core/slack_code.h"
 
 #include <string.h>
 
@@ -128,6 +129,10 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     km_segment_create(heap, base, data_slots, true, header, &segment);
     heap->segments[0] = segment;
     heap->segment_count = 1;
+    if (km_segment_name_owner(segment) != KM_OK) {
+        pages->release(pages, base, reserved);
+        return KM_NO_MEMORY;
+    }
 
     /* The initial commitment: free slots at the front, committed ahead of need. */
     if (km_segment_commit_slots(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
@@ -147,6 +152,7 @@ void km_heap_destroy(km_heap *heap)
     km_segment *first = NULL;
     for (size_t i = 0; i < heap->segment_count; i++) {
         km_segment *segment = heap->segments[i];
+        km_segment_forget_owner(segment);
         if (segment->base == (uintptr_t)heap)
             first = segment;
         else
@@ -164,6 +170,10 @@ unsigned km_heap_flags(const km_heap *heap)
 
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
 {
+    if (heap->pages->owner_of) {
+        km_segment *segment = heap->pages->owner_of(heap->pages, (const void *)address);
+        return segment && segment->heap == heap ? segment : NULL;
+    }
     size_t low = 0, high = heap->segment_count;
     while (low < high) {
         size_t middle = low + (high - low) / 2;

@@ -4,6 +4,7 @@
  * Each walks every segment, so each costs time in proportion to the heap's size, under its lock.
  */
 #include "core/heap_types.h"
+#include "core/slack_code.h"
 
 static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index,
                                  size_t *allocated)
@@ -105,6 +106,9 @@ static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_f
                 if (run->size_class != c || run->free_count == 0 || run->bin != bin ||
                     (run->next && run->next->prev != run) || listed + in_class > runs_with_free)
                     return false;
+        for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
+            if (!heap->partial[c][bin] != !((heap->partial_bins[c] >> bin) & 1))
+                return false;
         if (in_class != heap->partial_runs[c])
             return false;
         listed += in_class;

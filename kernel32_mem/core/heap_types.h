@@ -160,6 +160,7 @@ struct km_heap {
     km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
                                                           by how full they are (run.c) */
     uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
+    uint8_t partial_bins[KM_SIZE_CLASS_COUNT]; /* bit b: partial[class][b] is not empty */
     uint16_t empty_runs[KM_SIZE_CLASS_COUNT]; /* listed runs with no busy block */
     uint8_t run_slots[KM_SIZE_CLASS_COUNT];
     uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
@@ -207,6 +208,10 @@ km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address);
 km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
                             size_t committed_head, km_segment **segment);
 size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_size);
+/* Names the segment the owner of its reservation in the page provider's owner map, if there is
+ * one (pages.h), or forgets it again, before the reservation is released. */
+km_status km_segment_name_owner(km_segment *segment);
+void km_segment_forget_owner(km_segment *segment);
 /* What a new segment commits from its base to describe its first initial_slots data slots. */
 size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
                                  size_t initial_slots);
@@ -242,16 +247,6 @@ void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
 void km_heap_init_run_geometry(km_heap *heap);
 void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status);
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
-/* Records that busy block `index` of run, at `block`, now holds `requested` bytes. */
-void km_run_set_requested(const km_heap *heap, km_run *run, size_t index, uintptr_t block,
-                          size_t requested);
-/* The bytes busy block `index` of run, at `block`, holds: KM_OK, or KM_CORRUPTED when what
- * records it was overwritten. */
-km_status km_run_requested(const km_heap *heap, const km_run *run, size_t index, uintptr_t block,
-                           size_t *requested);
-/* False when busy block `index - 1`, the one before block `index`, was overwritten past its
- * end: what an overflow into this block's start leaves behind. */
-bool km_run_previous_is_intact(const km_heap *heap, const km_run *run, size_t index);
 /* The index of the block `offset` bytes into a run of blocks of block_size with the given
  * reciprocal (exact for offsets that are whole blocks; any other offset is no block). */
 static inline size_t km_run_index(size_t offset, uint32_t reciprocal)

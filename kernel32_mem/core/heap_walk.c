@@ -11,6 +11,7 @@
  * and after the last segment, the large blocks.
  */
 #include "core/heap_types.h"
+#include "core/slack_code.h"
 
 static uintptr_t committed_end(const km_segment *segment, size_t slot)
 {

@@ -16,6 +16,12 @@
  * - decommit and release cannot fail for a range the core got from this provider.
  * - Addresses and sizes passed to commit and decommit are multiples of page_size, inside one
  *   reservation; release takes exactly what reserve returned.
+ * - set_owner and owner_of, which may both be NULL, are an owner map over the provider's
+ *   reservations: set_owner names the owner of a whole reservation (NULL to forget it, which the
+ *   core does before releasing), and owner_of returns the owner named for the reservation an
+ *   address lies in, or NULL, from any thread, without a lock and without touching the address.
+ *   The core names its segments, so that a pointer leads to its segment in constant time;
+ *   without the map it searches the heap's segments. set_owner may fail with KM_NO_MEMORY.
  */
 #ifndef KM_CORE_PAGES_H
 #define KM_CORE_PAGES_H
@@ -33,6 +39,8 @@ struct km_pages {
     void (*decommit)(km_pages *self, void *address, size_t size);
     void (*release)(km_pages *self, void *address, size_t size);
     void *(*reserve_committed)(km_pages *self, size_t size, bool executable);
+    km_status (*set_owner)(km_pages *self, void *base, size_t size, void *owner);
+    void *(*owner_of)(km_pages *self, const void *address);
     size_t page_size;
     size_t granularity;
 };

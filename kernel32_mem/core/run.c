@@ -8,15 +8,7 @@
  * allocation takes the lowest set bit at or after search_word, so busy blocks pack towards the
  * start of the run.
  *
- * The size a block was requested with is kept at the block's end, in the slack the request left:
- * a request that fills its block sets a bit in the run record's exact map instead. The last byte
- * codes the slack: below 0x80 it is the slack; 0x80-0xbf add the byte before it (slack below
- * 16 KiB), 0xc0-0xff the two before (any slack of a run block). When room is left between the
- * request and that code, a canary byte follows the request: a value drawn from the heap's secret
- * and the address, so that writing even one byte past the request is found when the block is
- * freed, sized or validated, or when the block after it is freed. The code and the canary are in
- * the block's own bytes: an overflow can falsify its own block's size (read back only within the
- * block, so harmlessly), never the heap's structure, which is all out of band.
+ * The size a block was requested with is kept in the block's slack (core/slack_code.h).
  *
  * A run's slots are committed as allocation reaches them, KM_RUN_COMMIT_STEP ahead, so a size
  * class used for a handful of blocks costs a few pages, not the whole run; blocks are handed out
@@ -31,6 +23,7 @@
  * does not make and return runs at every swing.
  */
 #include "core/heap_types.h"
+#include "core/slack_code.h"
 
 /* The smallest number of slots whose run wastes at most an eighth of its bytes. */
 void km_heap_init_run_geometry(km_heap *heap)
@@ -59,6 +52,8 @@ static size_t map_words(const km_run *run)
     return ((size_t)run->block_count + 63) / 64;
 }
 
+_Static_assert(KM_RUN_BINS <= 8, "a class keeps a byte of bins with runs");
+
 /* The bin of a run with free_count free blocks: 0 for the fullest, KM_RUN_BINS - 1 for the
  * emptiest. */
 static unsigned bin_of(const km_run *run)
@@ -66,34 +61,46 @@ static unsigned bin_of(const km_run *run)
     return (unsigned)(((size_t)run->free_count * KM_RUN_BINS - 1) / run->block_count);
 }
 
+/* The free counts bin_of maps to bin, from low to high: its inverse, without a division. */
+static bool in_bin(const km_run *run, unsigned bin)
+{
+    size_t low = ((size_t)bin * run->block_count + KM_RUN_BINS) / KM_RUN_BINS;
+    size_t high = ((size_t)bin + 1) * run->block_count / KM_RUN_BINS;
+    return run->free_count >= low && run->free_count <= high;
+}
+
 static void link_partial(km_heap *heap, km_run *run)
 {
+    unsigned size_class = run->size_class;
     run->bin = (uint16_t)bin_of(run);
-    km_run **head = &heap->partial[run->size_class][run->bin];
+    km_run **head = &heap->partial[size_class][run->bin];
     run->prev = NULL;
     run->next = *head;
     if (*head)
         (*head)->prev = run;
     *head = run;
-    heap->partial_runs[run->size_class]++;
+    heap->partial_bins[size_class] |= (uint8_t)(1u << run->bin);
+    heap->partial_runs[size_class]++;
 }
 
 static void unlink_partial(km_heap *heap, km_run *run)
 {
+    unsigned size_class = run->size_class;
     if (run->prev)
         run->prev->next = run->next;
-    else
-        heap->partial[run->size_class][run->bin] = run->next;
+    else if (!(heap->partial[size_class][run->bin] = run->next))
+        heap->partial_bins[size_class] &= (uint8_t)~(1u << run->bin);
     if (run->next)
         run->next->prev = run->prev;
     run->next = run->prev = NULL;
-    heap->partial_runs[run->size_class]--;
+    heap->partial_runs[size_class]--;
 }
 
-/* Moves a listed run to the bin its free count now calls for. */
+/* Moves a listed run to the bin its free count now calls for; a free count changes by one at a
+ * time, so this seldom moves anything. */
 static void rebin(km_heap *heap, km_run *run)
 {
-    if (bin_of(run) == run->bin)
+    if (in_bin(run, run->bin))
         return;
     unlink_partial(heap, run);
     link_partial(heap, run);
@@ -170,10 +177,8 @@ static size_t take_free_block(km_run *run)
 /* The fullest run of the class with a free block, or NULL. */
 static km_run *fullest_partial(km_heap *heap, unsigned size_class)
 {
-    for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
-        if (heap->partial[size_class][bin])
-            return heap->partial[size_class][bin];
-    return NULL;
+    unsigned bins = heap->partial_bins[size_class];
+    return bins ? heap->partial[size_class][__builtin_ctz(bins)] : NULL;
 }
 
 void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status)
@@ -200,79 +205,6 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
     km_run_set_requested(heap, run, index, block, size);
     *status = KM_OK;
     return (void *)block;
-}
-
-static uint8_t canary_of(const km_heap *heap, uintptr_t address)
-{
-    return (uint8_t)((((uint64_t)address ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
-}
-
-/* What the last byte of a block says about the bytes of code before it. */
-#define ONE_BYTE_SLACK_MAX 0x7fu
-#define TWO_BYTE_MARK 0x80u
-#define TWO_BYTE_SLACK_MAX 0x3fffu
-#define THREE_BYTE_MARK 0xc0u
-#define THREE_BYTE_SLACK_MAX 0x3fffffu
-_Static_assert(KM_RUN_BLOCK_MAX <= THREE_BYTE_SLACK_MAX, "three bytes code any slack");
-
-void km_run_set_requested(const km_heap *heap, km_run *run, size_t index, uintptr_t block,
-                          size_t requested)
-{
-    uint64_t bit = (uint64_t)1 << (index % 64);
-    size_t slack = run->block_size - requested;
-    if (slack == 0) {
-        run->exact_map[index / 64] |= bit;
-        return;
-    }
-    run->exact_map[index / 64] &= ~bit;
-    uint8_t *end = (uint8_t *)(block + run->block_size);
-    size_t code_bytes;
-    if (slack <= ONE_BYTE_SLACK_MAX) {
-        code_bytes = 1;
-        end[-1] = (uint8_t)slack;
-    } else if (slack <= TWO_BYTE_SLACK_MAX) {
-        code_bytes = 2;
-        end[-1] = (uint8_t)(TWO_BYTE_MARK | (slack >> 8));
-        end[-2] = (uint8_t)slack;
-    } else {
-        code_bytes = 3;
-        end[-1] = (uint8_t)(THREE_BYTE_MARK | (slack >> 16));
-        end[-2] = (uint8_t)(slack >> 8);
-        end[-3] = (uint8_t)slack;
-    }
-    if (slack > code_bytes)
-        ((uint8_t *)block)[requested] = canary_of(heap, block + requested);
-}
-
-km_status km_run_requested(const km_heap *heap, const km_run *run, size_t index, uintptr_t block,
-                           size_t *requested)
-{
-    if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
-        *requested = run->block_size;
-        return KM_OK;
-    }
-    const uint8_t *end = (const uint8_t *)(block + run->block_size);
-    size_t last = end[-1], slack, code_bytes;
-    if (last < TWO_BYTE_MARK) {
-        slack = last;
-        code_bytes = 1;
-    } else if (last < THREE_BYTE_MARK) {
-        slack = ((last & 0x3f) << 8) | end[-2];
-        code_bytes = 2;
-    } else {
-        slack = ((last & 0x3f) << 16) | ((size_t)end[-2] << 8) | end[-3];
-        code_bytes = 3;
-    }
-    /* A code is always the shortest that holds its slack. */
-    bool shortest = code_bytes == 1 || (code_bytes == 2 && slack > ONE_BYTE_SLACK_MAX) ||
-                    (code_bytes == 3 && slack > TWO_BYTE_SLACK_MAX);
-    if (slack == 0 || slack > run->block_size || !shortest)
-        return KM_CORRUPTED;
-    *requested = run->block_size - slack;
-    if (slack > code_bytes &&
-        ((const uint8_t *)block)[*requested] != canary_of(heap, block + *requested))
-        return KM_CORRUPTED;
-    return KM_OK;
 }
 
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
@@ -310,16 +242,6 @@ void km_run_release_empty_locked(km_heap *heap)
             run = next;
         }
     }
-}
-
-bool km_run_previous_is_intact(const km_heap *heap, const km_run *run, size_t index)
-{
-    if (index == 0 || km_run_is_block_free(run, index - 1))
-        return true;
-    size_t requested;
-    return km_run_requested(heap, run, index - 1,
-                            run->first_block + (index - 1) * run->block_size,
-                            &requested) == KM_OK;
 }
 
 /* Counts free bits, for validation: the map must agree with free_count. */

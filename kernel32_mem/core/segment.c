@@ -368,6 +368,7 @@ static void segment_release(km_heap *heap, size_t index)
     heap->segment_count--;
     if (heap->maximum)
         heap->fixed_slots_left += segment->slot_count - segment->meta_slots;
+    km_segment_forget_owner(segment);
     km_heap_release(heap, segment->base, segment->size, segment_committed_bytes(segment));
 }
 
@@ -445,6 +446,20 @@ static km_status take_at(km_segment *segment, size_t slot, size_t count, size_t 
     return status;
 }
 
+km_status km_segment_name_owner(km_segment *segment)
+{
+    km_pages *pages = segment->heap->pages;
+    return pages->set_owner ? pages->set_owner(pages, (void *)segment->base, segment->size, segment)
+                            : KM_OK;
+}
+
+void km_segment_forget_owner(km_segment *segment)
+{
+    km_pages *pages = segment->heap->pages;
+    if (pages->set_owner)
+        pages->set_owner(pages, (void *)segment->base, segment->size, NULL);
+}
+
 static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
 {
     if (heap->segment_count == KM_MAX_SEGMENTS)
@@ -455,6 +470,8 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
         return KM_NO_MEMORY;
     km_segment *segment;
     km_status status = km_segment_create(heap, reservation, data_slots, false, 0, &segment);
+    if (status == KM_OK && (status = km_segment_name_owner(segment)) != KM_OK)
+        heap->committed_bytes -= segment->meta_committed;
     if (status != KM_OK) {
         heap->pages->release(heap->pages, reservation, size);
         return status;

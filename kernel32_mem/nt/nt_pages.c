@@ -65,6 +65,19 @@ static void nt_release(km_pages *self, void *address, size_t size)
     release(address);
 }
 
+static km_status nt_set_owner(km_pages *self, void *base, size_t size, void *owner)
+{
+    (void)self;
+    km_nt_address_map_set_owner(base, size, owner);
+    return KM_OK;
+}
+
+static void *nt_owner_of(km_pages *self, const void *address)
+{
+    (void)self;
+    return km_nt_address_owner(address);
+}
+
 km_pages *km_nt_pages(void)
 {
     static km_pages pages = {
@@ -73,6 +86,8 @@ km_pages *km_nt_pages(void)
         .decommit = nt_decommit,
         .release = nt_release,
         .reserve_committed = nt_reserve_committed,
+        .set_owner = nt_set_owner,
+        .owner_of = nt_owner_of,
     };
     /* Racing first callers store the same values. */
     if (!pages.granularity) {

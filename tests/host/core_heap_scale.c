@@ -173,6 +173,8 @@ static void a_growable_heap_describes_its_new_segments_as_it_uses_them(void **st
 {
     fixture *f = *state;
     km_heap *heap = create(f, 0, 0);
+    km_heap *other = create(f, 0, 0);
+    void *theirs = km_heap_alloc(other, 0, 100, &(km_status){0});
     enum { COUNT = 20000 };
     void **blocks = calloc(COUNT, sizeof *blocks);
     km_status status;
@@ -183,10 +185,23 @@ static void a_growable_heap_describes_its_new_segments_as_it_uses_them(void **st
     assert_true(km_heap_validate(heap, 0, NULL));
     uintptr_t walk_end = 0;
     assert_int_equal(busy_blocks_walked(heap, &walk_end), COUNT);
+    /* Another heap's block is refused, whether the segment is found by the page provider's
+     * owner map or, without one, by a search of the heap's own segments. */
+    assert_int_equal(km_heap_free(heap, 0, theirs), KM_INVALID_POINTER);
     for (size_t i = 0; i < COUNT; i++)
         assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(km_heap_free(other, 0, theirs), KM_OK);
     free(blocks);
+    km_heap_destroy(other);
     km_heap_destroy(heap);
+}
+
+static void without_an_owner_map_segments_are_searched(void **state)
+{
+    fixture *f = *state;
+    f->pages.pages.set_owner = NULL;
+    f->pages.pages.owner_of = NULL;
+    a_growable_heap_describes_its_new_segments_as_it_uses_them(state);
 }
 
 int main(void)
@@ -201,6 +216,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             a_growable_heap_describes_its_new_segments_as_it_uses_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(without_an_owner_map_segments_are_searched, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE
 #include "host_pages.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -88,6 +89,65 @@ static void *host_reserve_committed(km_pages *pages, size_t size, bool executabl
     return base;
 }
 
+/* The owner map: a word per 64 KiB granule in leaves of 4 GiB, shared by every provider (an
+ * address has one owner whichever provider reserved it). Leaves are mapped, never freed, and
+ * out of the leak checker's sight, as the DLL's map lives for the process. */
+#define OWNER_GRANULE_SHIFT 16
+#define OWNER_LEAF_SHIFT 32
+#define OWNER_LEAF_GRANULES ((size_t)1 << (OWNER_LEAF_SHIFT - OWNER_GRANULE_SHIFT))
+#define OWNER_LEAVES ((size_t)1 << (47 - OWNER_LEAF_SHIFT))
+
+static _Atomic(_Atomic(void *) *) owner_leaves[OWNER_LEAVES];
+
+static _Atomic(void *) *owner_leaf(uintptr_t address, bool create)
+{
+    size_t index = (size_t)(address >> OWNER_LEAF_SHIFT);
+    if (index >= OWNER_LEAVES)
+        return NULL;
+    _Atomic(void *) *leaf = atomic_load_explicit(&owner_leaves[index], memory_order_acquire);
+    if (leaf || !create)
+        return leaf;
+    size_t bytes = OWNER_LEAF_GRANULES * sizeof(void *);
+    void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+        return NULL;
+    if (atomic_compare_exchange_strong_explicit(&owner_leaves[index], &leaf, memory,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return memory;
+    munmap(memory, bytes);
+    return leaf;
+}
+
+static km_status host_set_owner(km_pages *pages, void *base, size_t size, void *owner)
+{
+    km_host_pages *host = host_of(pages);
+    if (owner && request_fails(host))
+        return KM_NO_MEMORY;
+    uintptr_t end = (uintptr_t)base + size;
+    for (uintptr_t at = (uintptr_t)base; at < end; at += (uintptr_t)1 << OWNER_GRANULE_SHIFT) {
+        _Atomic(void *) *leaf = owner_leaf(at, owner != NULL);
+        if (!leaf) {
+            if (owner)
+                return KM_NO_MEMORY;
+            continue;
+        }
+        atomic_store_explicit(&leaf[(at >> OWNER_GRANULE_SHIFT) % OWNER_LEAF_GRANULES], owner,
+                              memory_order_release);
+    }
+    return KM_OK;
+}
+
+static void *host_owner_of(km_pages *pages, const void *address)
+{
+    (void)pages;
+    _Atomic(void *) *leaf = owner_leaf((uintptr_t)address, false);
+    if (!leaf)
+        return NULL;
+    return atomic_load_explicit(&leaf[((uintptr_t)address >> OWNER_GRANULE_SHIFT) %
+                                      OWNER_LEAF_GRANULES],
+                                memory_order_acquire);
+}
+
 void km_host_pages_init(km_host_pages *host)
 {
     *host = (km_host_pages){
@@ -96,6 +156,8 @@ void km_host_pages_init(km_host_pages *host)
                   .decommit = host_decommit,
                   .release = host_release,
                   .reserve_committed = host_reserve_committed,
+                  .set_owner = host_set_owner,
+                  .owner_of = host_owner_of,
                   .page_size = HOST_PAGE_SIZE,
                   .granularity = HOST_GRANULARITY},
         .failures_after = -1,

@@ -1,0 +1,102 @@
+/*
+ * The size a run's block was requested with, kept in the block itself: in the slack the request
+ * left at the block's end. Blocks have no header, so this is the one thing about a block that is
+ * not out of band; it is inline because every free, size and allocation reads or writes it.
+ *
+ * A request that fills its block sets a bit in the run record's exact map instead. Otherwise the
+ * last byte codes the slack: below 0x80 it is the slack; 0x80-0xbf add the byte before it (slack
+ * below 16 KiB), 0xc0-0xff the two before (any slack of a run block). When room is left between
+ * the request and that code, a canary byte follows the request: a value drawn from the heap's
+ * secret and the address, so that writing even one byte past the request is found when the
+ * block is freed, sized or validated, or when the block after it is freed (where Windows finds
+ * an overflow: in the header of the block it ran into). An overflow can falsify its own block's
+ * size, which is read back only within the block, so harmlessly; never the heap's structure.
+ */
+#ifndef KM_CORE_SLACK_CODE_H
+#define KM_CORE_SLACK_CODE_H
+
+#include "core/heap_types.h"
+
+static inline uint8_t km_canary_of(const km_heap *heap, uintptr_t address)
+{
+    return (uint8_t)((((uint64_t)address ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+/* What the last byte of a block says about the bytes of code before it. */
+#define KM_SLACK_ONE_BYTE_MAX 0x7fu
+#define KM_SLACK_TWO_BYTE_MARK 0x80u
+#define KM_SLACK_TWO_BYTE_MAX 0x3fffu
+#define KM_SLACK_THREE_BYTE_MARK 0xc0u
+#define KM_SLACK_THREE_BYTE_MAX 0x3fffffu
+_Static_assert(KM_RUN_BLOCK_MAX <= KM_SLACK_THREE_BYTE_MAX, "three bytes code any slack");
+
+static inline void km_run_set_requested(const km_heap *heap, km_run *run, size_t index,
+                                        uintptr_t block, size_t requested)
+{
+    uint64_t bit = (uint64_t)1 << (index % 64);
+    size_t slack = run->block_size - requested;
+    if (slack == 0) {
+        run->exact_map[index / 64] |= bit;
+        return;
+    }
+    run->exact_map[index / 64] &= ~bit;
+    uint8_t *end = (uint8_t *)(block + run->block_size);
+    size_t code_bytes;
+    if (slack <= KM_SLACK_ONE_BYTE_MAX) {
+        code_bytes = 1;
+        end[-1] = (uint8_t)slack;
+    } else if (slack <= KM_SLACK_TWO_BYTE_MAX) {
+        code_bytes = 2;
+        end[-1] = (uint8_t)(KM_SLACK_TWO_BYTE_MARK | (slack >> 8));
+        end[-2] = (uint8_t)slack;
+    } else {
+        code_bytes = 3;
+        end[-1] = (uint8_t)(KM_SLACK_THREE_BYTE_MARK | (slack >> 16));
+        end[-2] = (uint8_t)(slack >> 8);
+        end[-3] = (uint8_t)slack;
+    }
+    if (slack > code_bytes)
+        ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
+}
+
+static inline km_status km_run_requested(const km_heap *heap, const km_run *run, size_t index,
+                                         uintptr_t block, size_t *requested)
+{
+    if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
+        *requested = run->block_size;
+        return KM_OK;
+    }
+    const uint8_t *end = (const uint8_t *)(block + run->block_size);
+    size_t last = end[-1], slack, code_bytes;
+    if (last < KM_SLACK_TWO_BYTE_MARK) {
+        slack = last;
+        code_bytes = 1;
+    } else if (last < KM_SLACK_THREE_BYTE_MARK) {
+        slack = ((last & 0x3f) << 8) | end[-2];
+        code_bytes = 2;
+    } else {
+        slack = ((last & 0x3f) << 16) | ((size_t)end[-2] << 8) | end[-3];
+        code_bytes = 3;
+    }
+    /* A code is always the shortest that holds its slack. */
+    bool shortest = code_bytes == 1 || (code_bytes == 2 && slack > KM_SLACK_ONE_BYTE_MAX) ||
+                    (code_bytes == 3 && slack > KM_SLACK_TWO_BYTE_MAX);
+    if (slack == 0 || slack > run->block_size || !shortest)
+        return KM_CORRUPTED;
+    *requested = run->block_size - slack;
+    if (slack > code_bytes &&
+        ((const uint8_t *)block)[*requested] != km_canary_of(heap, block + *requested))
+        return KM_CORRUPTED;
+    return KM_OK;
+}
+
+static inline bool km_run_previous_is_intact(const km_heap *heap, const km_run *run, size_t index)
+{
+    if (index == 0 || km_run_is_block_free(run, index - 1))
+        return true;
+    size_t requested;
+    return km_run_requested(heap, run, index - 1, run->first_block + (index - 1) * run->block_size,
+                            &requested) == KM_OK;
+}
+
+#endif
