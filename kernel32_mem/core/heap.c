@@ -71,6 +71,56 @@ static size_t slots_for_bytes(size_t bytes)
     return slots <= limit ? slots : 0;
 }
 
+/* The page provider's calls, counted in the heap's totals. */
+km_status km_heap_commit_locked(km_heap *heap, uintptr_t address, size_t size)
+{
+    if (size == 0)
+        return KM_OK;
+    km_status status = heap->pages->commit(heap->pages, (void *)address, size,
+                                           (heap->flags & KM_HEAP_EXECUTABLE) != 0);
+    if (status == KM_OK)
+        heap->committed_bytes += size;
+    return status;
+}
+
+void *km_heap_reserve_locked(km_heap *heap, size_t size, size_t committed)
+{
+    km_pages *pages = heap->pages;
+    bool executable = (heap->flags & KM_HEAP_EXECUTABLE) != 0;
+    void *base;
+    if (committed == size && pages->reserve_committed) {
+        base = pages->reserve_committed(pages, size, executable);
+        if (!base)
+            return NULL;
+        heap->committed_bytes += committed;
+    } else {
+        base = pages->reserve(pages, size);
+        if (!base)
+            return NULL;
+        if (km_heap_commit_locked(heap, (uintptr_t)base, committed) != KM_OK) {
+            pages->release(pages, base, size);
+            return NULL;
+        }
+    }
+    heap->reserved_bytes += size;
+    return base;
+}
+
+void km_heap_release_locked(km_heap *heap, uintptr_t base, size_t size, size_t committed)
+{
+    heap->committed_bytes -= committed;
+    heap->reserved_bytes -= size;
+    heap->pages->release(heap->pages, (void *)base, size);
+}
+
+void km_heap_decommit_locked(km_heap *heap, uintptr_t address, size_t size)
+{
+    if (size == 0)
+        return;
+    heap->pages->decommit(heap->pages, (void *)address, size);
+    heap->committed_bytes -= size;
+}
+
 static uint64_t mix_secret(uint64_t seed, uintptr_t base)
 {
     uint64_t x = seed ^ ((uint64_t)base * 0xff51afd7ed558ccdull);
@@ -135,7 +185,7 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     }
 
     /* The initial commitment: free slots at the front, committed ahead of need. */
-    if (km_segment_commit_slots(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
+    if (km_segment_commit_slots_locked(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
         km_heap_destroy(heap);
         return KM_NO_MEMORY;
     }
@@ -195,7 +245,7 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
     km_segment *segment = km_heap_segment_of_locked(heap, data);
     if (!segment) {
         size_t index;
-        if (!km_large_find(&heap->large, data, &index))
+        if (!km_large_find_locked(&heap->large, data, &index))
             return KM_INVALID_POINTER;
         const km_large_block *block = &heap->large.blocks[index];
         *ref = (km_block_ref){.large_index = index,
@@ -236,7 +286,7 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
         km_run_is_block_free(run, index))
         return KM_INVALID_POINTER;
     size_t requested;
-    if (km_run_requested(heap, run, index, data, &requested) != KM_OK)
+    if (km_run_requested_locked(heap, run, index, data, &requested) != KM_OK)
         return KM_CORRUPTED;
     *ref = (km_block_ref){.segment = segment,
                           .run = run,
@@ -301,7 +351,7 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. */
     if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
-        !km_run_previous_is_intact(heap, ref.run, ref.index))
+        !km_run_previous_is_intact_locked(heap, ref.run, ref.index))
         status = KM_CORRUPTED;
     if (status == KM_OK)
         free_locked(heap, &ref);
@@ -316,7 +366,7 @@ static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
     if (ref->run->size_class != KM_SPAN_CLASS) {
         if (size > ref->capacity)
             return false;
-        km_run_set_requested(heap, ref->run, ref->index, ref->block, size);
+        km_run_set_requested_locked(heap, ref->run, ref->index, ref->block, size);
         return true;
     }
     if (size <= KM_RUN_BLOCK_MAX || is_large_request(heap, size) ||
@@ -353,7 +403,7 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
         memset(moved + old_size, 0, size - old_size);
     /* A new large block may have shifted the large table; only that index can be stale. */
     if (!ref.segment)
-        km_large_find(&heap->large, data, &ref.large_index);
+        km_large_find_locked(&heap->large, data, &ref.large_index);
     free_locked(heap, &ref);
     return moved;
 }

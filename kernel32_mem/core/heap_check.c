@@ -10,7 +10,7 @@ static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t 
                                  size_t *allocated)
 {
     size_t requested;
-    if (km_run_requested(heap, run, index, run->first_block + index * run->block_size,
+    if (km_run_requested_locked(heap, run, index, run->first_block + index * run->block_size,
                          &requested) != KM_OK)
         return false;
     *allocated += requested;
@@ -166,7 +166,7 @@ static size_t compact_locked(km_heap *heap)
 {
     km_run_release_empty_locked(heap);
     for (size_t i = 0; i < heap->segment_count; i++)
-        km_segment_decommit_free(heap->segments[i]);
+        km_segment_decommit_free_locked(heap->segments[i]);
     size_t largest = 0;
     for (unsigned c = KM_SIZE_CLASS_COUNT; c-- > 0 && !largest;)
         if (heap->partial_runs[c])

@@ -220,15 +220,15 @@ static inline bool km_segment_describes(const km_segment *segment, size_t slot)
 {
     return slot >= segment->meta_slots && slot < segment->described;
 }
-km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
+km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
                                     km_slot_kind kind, km_segment **segment, size_t *slot);
 void km_segment_give_slots_locked(km_segment *segment, size_t slot);
-km_status km_segment_commit_slots(km_segment *segment, size_t slot, size_t count,
+km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
                                   size_t committed_bytes);
-bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
+bool km_segment_extend_span_locked(km_segment *segment, size_t slot, size_t new_count,
                             size_t committed_bytes);
-void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count);
-size_t km_segment_decommit_free(km_segment *segment);
+void km_segment_shrink_span_locked(km_segment *segment, size_t slot, size_t new_count);
+size_t km_segment_decommit_free_locked(km_segment *segment);
 /* Lists the free slots that have pages committed (the heap's initial commitment) for reuse. */
 void km_segment_retain_committed(km_segment *segment);
 /* A slot's run record (heads' records only are used). */
@@ -236,12 +236,12 @@ static inline km_run *km_segment_run_record(km_segment *segment, size_t slot)
 {
     return &segment->runs[slot];
 }
-km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size);
+km_status km_heap_commit_locked(km_heap *heap, uintptr_t address, size_t size);
 /* A reservation of size bytes whose first `committed` are committed, counted in the heap's
  * totals; NULL when either step fails (nothing is left reserved). */
-void *km_heap_reserve(km_heap *heap, size_t size, size_t committed);
-void km_heap_release(km_heap *heap, uintptr_t base, size_t size, size_t committed);
-void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size);
+void *km_heap_reserve_locked(km_heap *heap, size_t size, size_t committed);
+void km_heap_release_locked(km_heap *heap, uintptr_t base, size_t size, size_t committed);
+void km_heap_decommit_locked(km_heap *heap, uintptr_t address, size_t size);
 
 /* run.c */
 void km_heap_init_run_geometry(km_heap *heap);
@@ -270,7 +270,7 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
 void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
                             km_status *status);
 void km_large_free_locked(km_heap *heap, size_t index);
-bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index);
+bool km_large_find_locked(const km_large_table *table, uintptr_t data, size_t *index);
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size);
 void km_large_release_all(km_heap *heap);
 uintptr_t km_large_data(const km_large_block *block);

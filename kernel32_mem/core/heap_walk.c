@@ -103,7 +103,7 @@ static km_status item_at(const km_segment *segment, unsigned region, uintptr_t a
                 fill(entry, KM_WALK_FREE, block, run->block_size, 0, region);
             } else {
                 size_t requested;
-                if (km_run_requested(segment->heap, run, index, block, &requested) != KM_OK)
+                if (km_run_requested_locked(segment->heap, run, index, block, &requested) != KM_OK)
                     return KM_CORRUPTED;
                 fill(entry, KM_WALK_BUSY, block, requested, run->block_size - requested, region);
             }
@@ -178,7 +178,7 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
     km_segment *segment = km_heap_segment_of_locked(heap, data);
     if (!segment) {
         size_t large;
-        if (entry->kind != KM_WALK_BUSY || !km_large_find(&heap->large, data, &large))
+        if (entry->kind != KM_WALK_BUSY || !km_large_find_locked(&heap->large, data, &large))
             return KM_INVALID_POINTER;
         return emit_large(heap, large + 1, entry);
     }

@@ -39,7 +39,7 @@ static size_t lower_bound(const km_large_table *table, uintptr_t base)
     return low;
 }
 
-bool km_large_find(const km_large_table *table, uintptr_t data, size_t *index)
+bool km_large_find_locked(const km_large_table *table, uintptr_t data, size_t *index)
 {
     if (data < KM_LARGE_DATA_OFFSET || table->count == 0)
         return false;
@@ -58,12 +58,12 @@ static km_status grow_table(km_heap *heap)
     if (table->count < table->capacity)
         return KM_OK;
     size_t bytes = table->reserved ? table->reserved * 2 : heap->pages->granularity;
-    void *storage = km_heap_reserve(heap, bytes, bytes);
+    void *storage = km_heap_reserve_locked(heap, bytes, bytes);
     if (!storage)
         return KM_NO_MEMORY;
     if (table->blocks) {
         memcpy(storage, table->blocks, table->count * sizeof(km_large_block));
-        km_heap_release(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
+        km_heap_release_locked(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
     }
     table->blocks = storage;
     table->reserved = bytes;
@@ -87,12 +87,12 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
         return NULL;
     /* Room to grow commits only the data; where the address space has no room for it (a
      * 32-bit process), the block gets what it needs and no more. */
-    void *base = wanted > reserved ? km_heap_reserve(heap, wanted, committed) : NULL;
+    void *base = wanted > reserved ? km_heap_reserve_locked(heap, wanted, committed) : NULL;
     if (base) {
         reserved = wanted;
     } else {
         committed = reserved;
-        base = km_heap_reserve(heap, reserved, committed);
+        base = km_heap_reserve_locked(heap, reserved, committed);
     }
     if (!base) {
         *status = KM_NO_MEMORY;
@@ -113,7 +113,7 @@ void km_large_free_locked(km_heap *heap, size_t index)
     memmove(&table->blocks[index], &table->blocks[index + 1],
             (table->count - index - 1) * sizeof(km_large_block));
     table->count--;
-    km_heap_release(heap, block.base, block.reserved, block.committed);
+    km_heap_release_locked(heap, block.base, block.reserved, block.committed);
 }
 
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
@@ -124,11 +124,11 @@ bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
         !km_align_up(size + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))
         return false;
     if (committed > block->committed) {
-        if (km_heap_commit(heap, block->base + block->committed, committed - block->committed) !=
+        if (km_heap_commit_locked(heap, block->base + block->committed, committed - block->committed) !=
             KM_OK)
             return false;
     } else {
-        km_heap_decommit(heap, block->base + committed, block->committed - committed);
+        km_heap_decommit_locked(heap, block->base + committed, block->committed - committed);
     }
     block->committed = committed;
     block->requested = size;
@@ -140,9 +140,9 @@ void km_large_release_all(km_heap *heap)
     km_large_table *table = &heap->large;
     while (table->count) {
         km_large_block *block = &table->blocks[--table->count];
-        km_heap_release(heap, block->base, block->reserved, block->committed);
+        km_heap_release_locked(heap, block->base, block->reserved, block->committed);
     }
     if (table->blocks)
-        km_heap_release(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
+        km_heap_release_locked(heap, (uintptr_t)table->blocks, table->reserved, table->reserved);
     *table = (km_large_table){0};
 }

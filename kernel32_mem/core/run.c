@@ -112,7 +112,7 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
     size_t slots = heap->run_slots[size_class];
     km_segment *segment;
     size_t slot;
-    *status = km_heap_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
+    *status = km_segment_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
     if (*status != KM_OK)
         return NULL;
     km_run *run = km_segment_run_record(segment, slot);
@@ -147,7 +147,7 @@ __attribute__((noinline)) static km_status commit_more(km_run *run, size_t neede
     size_t wanted = (needed + KM_RUN_COMMIT_STEP + page - 1) & ~(page - 1);
     if (wanted > run_bytes)
         wanted = run_bytes;
-    km_status status = km_segment_commit_slots(segment, run->head_slot,
+    km_status status = km_segment_commit_slots_locked(segment, run->head_slot,
                                                segment->slots[run->head_slot].span, wanted);
     if (status == KM_OK)
         run->committed_end = (uint32_t)wanted;
@@ -202,7 +202,7 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
         unlink_partial(heap, run);
     else
         rebin(heap, run);
-    km_run_set_requested(heap, run, index, block, size);
+    km_run_set_requested_locked(heap, run, index, block, size);
     *status = KM_OK;
     return (void *)block;
 }

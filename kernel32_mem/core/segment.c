@@ -73,55 +73,6 @@ size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size
     return head_bytes(&layout, described ? described : 1, page_size);
 }
 
-km_status km_heap_commit(km_heap *heap, uintptr_t address, size_t size)
-{
-    if (size == 0)
-        return KM_OK;
-    km_status status = heap->pages->commit(heap->pages, (void *)address, size,
-                                           (heap->flags & KM_HEAP_EXECUTABLE) != 0);
-    if (status == KM_OK)
-        heap->committed_bytes += size;
-    return status;
-}
-
-void *km_heap_reserve(km_heap *heap, size_t size, size_t committed)
-{
-    km_pages *pages = heap->pages;
-    bool executable = (heap->flags & KM_HEAP_EXECUTABLE) != 0;
-    void *base;
-    if (committed == size && pages->reserve_committed) {
-        base = pages->reserve_committed(pages, size, executable);
-        if (!base)
-            return NULL;
-        heap->committed_bytes += committed;
-    } else {
-        base = pages->reserve(pages, size);
-        if (!base)
-            return NULL;
-        if (km_heap_commit(heap, (uintptr_t)base, committed) != KM_OK) {
-            pages->release(pages, base, size);
-            return NULL;
-        }
-    }
-    heap->reserved_bytes += size;
-    return base;
-}
-
-void km_heap_release(km_heap *heap, uintptr_t base, size_t size, size_t committed)
-{
-    heap->committed_bytes -= committed;
-    heap->reserved_bytes -= size;
-    heap->pages->release(heap->pages, (void *)base, size);
-}
-
-void km_heap_decommit(km_heap *heap, uintptr_t address, size_t size)
-{
-    if (size == 0)
-        return;
-    heap->pages->decommit(heap->pages, (void *)address, size);
-    heap->committed_bytes -= size;
-}
-
 /* Commits the run records through slot's. */
 static km_status commit_run_record(km_segment *segment, size_t slot)
 {
@@ -130,7 +81,7 @@ static km_status commit_run_record(km_segment *segment, size_t slot)
         return KM_OK;
     size_t page = segment->heap->pages->page_size;
     size_t target = (end + page - 1) & ~(page - 1);
-    km_status status = km_heap_commit(segment->heap, segment->runs_base + segment->runs_committed,
+    km_status status = km_heap_commit_locked(segment->heap, segment->runs_base + segment->runs_committed,
                                       target - segment->runs_committed);
     if (status == KM_OK) {
         segment->meta_committed += target - segment->runs_committed;
@@ -153,7 +104,7 @@ static km_status describe_slots(km_segment *segment, size_t wanted)
                                                        sizeof(km_slot);
     uintptr_t target = ((uintptr_t)&segment->slots[wanted] + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t committed = segment->base + segment->head_committed;
-    km_status status = km_heap_commit(segment->heap, committed, target - committed);
+    km_status status = km_heap_commit_locked(segment->heap, committed, target - committed);
     if (status != KM_OK)
         return status;
     segment->meta_committed += target - committed;
@@ -242,7 +193,7 @@ static size_t pages_needed(size_t bytes, size_t page)
     return pages < per_slot ? pages : per_slot;
 }
 
-km_status km_segment_commit_slots(km_segment *segment, size_t slot, size_t count,
+km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
                                   size_t committed_bytes)
 {
     size_t page = segment->heap->pages->page_size;
@@ -254,7 +205,7 @@ km_status km_segment_commit_slots(km_segment *segment, size_t slot, size_t count
             continue;
         uintptr_t start = km_slot_address(segment, slot + i) + (size_t)s->committed_pages * page;
         km_status status =
-            km_heap_commit(segment->heap, start, (wanted - s->committed_pages) * page);
+            km_heap_commit_locked(segment->heap, start, (wanted - s->committed_pages) * page);
         if (status != KM_OK)
             return status;
         s->committed_pages = (uint8_t)wanted;
@@ -305,7 +256,7 @@ static void decommit_slot(km_segment *segment, size_t slot)
 {
     km_slot *s = &segment->slots[slot];
     unretain(segment, slot);
-    km_heap_decommit(segment->heap, km_slot_address(segment, slot),
+    km_heap_decommit_locked(segment->heap, km_slot_address(segment, slot),
                      (size_t)s->committed_pages * segment->heap->pages->page_size);
     s->committed_pages = 0;
 }
@@ -369,7 +320,7 @@ static void segment_release(km_heap *heap, size_t index)
     if (heap->maximum)
         heap->fixed_slots_left += segment->slot_count - segment->meta_slots;
     km_segment_forget_owner(segment);
-    km_heap_release(heap, segment->base, segment->size, segment_committed_bytes(segment));
+    km_heap_release_locked(heap, segment->base, segment->size, segment_committed_bytes(segment));
 }
 
 /* A segment other than the heap's first goes back to the system once it holds no block. */
@@ -437,7 +388,7 @@ static km_status take_at(km_segment *segment, size_t slot, size_t count, size_t 
     km_status status = commit_run_record(segment, slot);
     if (status == KM_OK) {
         mark_taken(segment, slot, count, kind);
-        status = km_segment_commit_slots(segment, slot, count, committed_bytes);
+        status = km_segment_commit_slots_locked(segment, slot, count, committed_bytes);
         if (status != KM_OK)
             mark_free(segment, slot, count);
     }
@@ -488,7 +439,7 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
     return KM_OK;
 }
 
-km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
+km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
                                     km_slot_kind kind, km_segment **segment, size_t *slot)
 {
     /* Slots that still have their pages first, wherever they are, then the lowest free. */
@@ -530,7 +481,7 @@ void km_segment_give_slots_locked(km_segment *segment, size_t slot)
     release_if_empty(segment);
 }
 
-bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
+bool km_segment_extend_span_locked(km_segment *segment, size_t slot, size_t new_count,
                             size_t committed_bytes)
 {
     size_t count = segment->slots[slot].span;
@@ -543,7 +494,7 @@ bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
     for (size_t i = slot + count; i < slot + new_count; i++)
         segment->slots[i].span = (uint32_t)(i - slot);
     segment->slots[slot].span = (uint32_t)new_count;
-    if (km_segment_commit_slots(segment, slot, new_count, committed_bytes) != KM_OK) {
+    if (km_segment_commit_slots_locked(segment, slot, new_count, committed_bytes) != KM_OK) {
         mark_free(segment, slot + count, new_count - count);
         segment->slots[slot].span = (uint32_t)count;
         return false;
@@ -551,7 +502,7 @@ bool km_segment_extend_span(km_segment *segment, size_t slot, size_t new_count,
     return true;
 }
 
-void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count)
+void km_segment_shrink_span_locked(km_segment *segment, size_t slot, size_t new_count)
 {
     size_t count = segment->slots[slot].span;
     if (new_count >= count)
@@ -560,7 +511,7 @@ void km_segment_shrink_span(km_segment *segment, size_t slot, size_t new_count)
     segment->slots[slot].span = (uint32_t)new_count;
 }
 
-size_t km_segment_decommit_free(km_segment *segment)
+size_t km_segment_decommit_free_locked(km_segment *segment)
 {
     size_t released = 0;
     for (size_t i = segment->meta_slots; i < segment->described; i++) {

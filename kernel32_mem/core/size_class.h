@@ -42,7 +42,20 @@ static inline unsigned km_size_class_of(size_t size)
     return (unsigned)KM_LINEAR_CLASS_COUNT + (b - 7) * KM_CLASSES_PER_DOUBLING + step;
 }
 
+_Static_assert(KM_BLOCK_ALIGNMENT == 8 || KM_BLOCK_ALIGNMENT == 16,
+               "HeapAlloc's alignment is 8 bytes on 32-bit Windows and 16 on 64-bit");
+_Static_assert(KM_SMALL_MAX == (size_t)1 << 16, "the classes above 128 bytes end at 2^16");
+
 /* The block size of class index, index < KM_SIZE_CLASS_COUNT. */
-size_t km_size_class_block_size(unsigned index);
+static inline size_t km_size_class_block_size(unsigned index)
+{
+    if (index < KM_LINEAR_CLASS_COUNT)
+        return (index + 1) * KM_BLOCK_ALIGNMENT;
+
+    unsigned above = index - (unsigned)KM_LINEAR_CLASS_COUNT;
+    unsigned b = 7 + above / KM_CLASSES_PER_DOUBLING;
+    unsigned step = above % KM_CLASSES_PER_DOUBLING;
+    return ((size_t)1 << b) + (step + 1) * ((size_t)1 << (b - 3));
+}
 
 #endif

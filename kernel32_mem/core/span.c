@@ -24,7 +24,7 @@ void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status)
     size_t slots = slots_for(size);
     km_segment *segment;
     size_t slot;
-    *status = km_heap_take_slots_locked(heap, slots, span_bytes(size), KM_SLOT_SPAN, &segment,
+    *status = km_segment_take_slots_locked(heap, slots, span_bytes(size), KM_SLOT_SPAN, &segment,
                                         &slot);
     if (*status != KM_OK)
         return NULL;
@@ -56,12 +56,12 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size)
     size_t count = segment->slots[slot].span;
     size_t wanted = slots_for(size);
     if (wanted > count) {
-        if (!km_segment_extend_span(segment, slot, wanted, span_bytes(size)))
+        if (!km_segment_extend_span_locked(segment, slot, wanted, span_bytes(size)))
             return false;
     } else {
-        if (km_segment_commit_slots(segment, slot, wanted, span_bytes(size)) != KM_OK)
+        if (km_segment_commit_slots_locked(segment, slot, wanted, span_bytes(size)) != KM_OK)
             return false;
-        km_segment_shrink_span(segment, slot, wanted);
+        km_segment_shrink_span_locked(segment, slot, wanted);
     }
     record->block_size = (uint32_t)((wanted << KM_SLOT_SHIFT) - KM_BLOCK_LEAD);
     record->span_requested = size;
