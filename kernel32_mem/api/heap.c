@@ -35,12 +35,18 @@ static void *fail_allocation(km_heap *heap, unsigned flags)
     return NULL;
 }
 
-/* A pointer that is not a busy block of the heap. */
+/* A pointer that is not a busy block of the heap; damage the heap found is reported first. */
 static void report_bad_block(km_status status)
 {
     if (status == KM_CORRUPTED)
         km_heap_report_corruption();
     km_nt_set_last_error(ERROR_INVALID_PARAMETER);
+}
+
+/* A free that did not free: a second free of a block is heap corruption, as on Windows. */
+static void report_bad_free(km_status status)
+{
+    report_bad_block(status == KM_FREED ? KM_CORRUPTED : status);
 }
 
 void *km_heap_call_alloc(km_heap *heap, DWORD flags, SIZE_T size)
@@ -56,7 +62,7 @@ bool km_heap_call_free(km_heap *heap, DWORD flags, void *block)
     km_status status = km_heap_free(heap, km_heap_call_flags(flags), block);
     if (status == KM_OK)
         return true;
-    report_bad_block(status);
+    report_bad_free(status);
     return false;
 }
 
@@ -190,7 +196,7 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID block)
         return TRUE;
     if (km_is_foreign_block(heap, block))
         return KM_SYSTEM(HeapFree)(km_process_heap_handle(), flags, block);
-    report_bad_block(status);
+    report_bad_free(status);
     return FALSE;
 }
 

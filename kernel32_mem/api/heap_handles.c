@@ -28,6 +28,7 @@ bool km_api_process_attach(void *self)
         !km_registry_add(&registry, process_heap))
         return false;
     process_heap_handle = km_nt_process_heap_handle();
+    terminate_on_corruption = km_nt_terminates_on_corruption_by_default();
     km_export_stats_start();
     km_module_scope_start(self);
     return true;
@@ -67,6 +68,7 @@ km_heap *km_heap_from_handle(HANDLE handle)
 
 void km_heap_report_corruption(void)
 {
+    km_nt_break_if_debugged();
     if (terminate_on_corruption)
         km_nt_terminate_on_corruption();
 }

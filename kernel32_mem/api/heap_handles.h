@@ -23,8 +23,11 @@ HANDLE km_process_heap_handle(void);
 /* The live heap a handle names, or NULL. */
 km_heap *km_heap_from_handle(HANDLE handle);
 
-/* A busy block failed its header check: ends the process when termination on corruption was
- * enabled; otherwise the caller reports ERROR_INVALID_PARAMETER. */
+/* The one path of heap corruption (a block's guard overwritten, a second free): breaks into an
+ * attached debugger, then ends the process with STATUS_HEAP_CORRUPTION when termination on
+ * corruption is on (by default as Windows sets it: every 64-bit process, and 32-bit ones whose
+ * executable's subsystem version is 6 or more; or by HeapSetInformation); otherwise the caller
+ * reports ERROR_INVALID_PARAMETER. */
 void km_heap_report_corruption(void);
 void km_heap_enable_termination_on_corruption(void);
 

@@ -282,9 +282,10 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
     const km_slot *head = &segment->slots[slot];
     size_t index = km_run_index(offset, head->run.reciprocal);
     __builtin_prefetch(&run->free_map[index / 64 % KM_RUN_MAP_WORDS]);
-    if (offset != index * head->run.block_size || index >= run->block_count ||
-        km_run_is_block_free(run, index))
+    if (offset != index * head->run.block_size || index >= run->block_count)
         return KM_INVALID_POINTER;
+    if (km_run_is_block_free(run, index))
+        return KM_FREED;
     size_t requested;
     if (km_run_requested_locked(heap, run, index, data, &requested) != KM_OK)
         return KM_CORRUPTED;

@@ -59,7 +59,10 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
  * block's address, new or not. With KM_HEAP_ZERO the bytes past the old size read as zero. */
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status);
 
-/* The size block was requested with, or a status when block is not a busy block of heap. */
+/* The size block was requested with, or a status when block is not a busy block of heap:
+ * KM_FREED for a block the heap gave out and got back (a free of it would be a double free),
+ * KM_CORRUPTED when what the heap keeps in or beside the block was overwritten, otherwise
+ * KM_INVALID_POINTER. Every call that takes a block answers the same way. */
 km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t *size);
 
 /* With a block: whether it is a busy, intact block of heap. Without: whether the whole heap's

@@ -133,6 +133,7 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
     if (run->block_count % 64)
         run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
     link_partial(heap, run);
+    heap->empty_runs[size_class]++;
     return run;
 }
 

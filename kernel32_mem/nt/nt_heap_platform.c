@@ -2,6 +2,7 @@
 
 #include "nt/nt_lookup.h"
 #include "nt/nt_pages.h"
+#include "nt/nt_system.h"
 #include "nt/ntdll.h"
 
 #define KM_STATUS_NO_MEMORY ((NTSTATUS)0xC0000017)
@@ -70,4 +71,15 @@ void km_nt_raise_no_memory(void)
 void km_nt_terminate_on_corruption(void)
 {
     NtTerminateProcess(KM_NT_CURRENT_PROCESS, KM_STATUS_HEAP_CORRUPTION);
+}
+
+void km_nt_break_if_debugged(void)
+{
+    if (km_nt_peb()[KM_NT_PEB_BEING_DEBUGGED])
+        __asm__ volatile("int3");
+}
+
+bool km_nt_terminates_on_corruption_by_default(void)
+{
+    return sizeof(void *) == 8 || km_nt_image_subsystem_major_version() >= 6;
 }

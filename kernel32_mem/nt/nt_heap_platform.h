@@ -16,4 +16,11 @@ void km_nt_raise_no_memory(void);
 /* Ends the process with STATUS_HEAP_CORRUPTION; does not return. */
 void km_nt_terminate_on_corruption(void);
 
+/* Breaks into the debugger when one is attached (PEB.BeingDebugged); otherwise does nothing. */
+void km_nt_break_if_debugged(void);
+
+/* Whether Windows turns termination on corruption on for this process by itself: for every
+ * 64-bit process, and for a 32-bit one whose executable's subsystem version is 6 or more. */
+bool km_nt_terminates_on_corruption_by_default(void);
+
 #endif

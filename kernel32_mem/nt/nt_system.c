@@ -148,9 +148,18 @@ SIZE_T km_nt_large_page_minimum(void)
     return *(const volatile ULONG *)(KM_USER_SHARED_DATA + KM_SHARED_LARGE_PAGE_MINIMUM);
 }
 
-BOOL km_nt_image_is_large_address_aware(void)
+static const IMAGE_NT_HEADERS *image_headers(void)
 {
     const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)km_nt_image_base();
-    const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)((const char *)dos + dos->e_lfanew);
-    return (nt->FileHeader.Characteristics & IMAGE_FILE_LARGE_ADDRESS_AWARE) != 0;
+    return (const IMAGE_NT_HEADERS *)((const char *)dos + dos->e_lfanew);
+}
+
+BOOL km_nt_image_is_large_address_aware(void)
+{
+    return (image_headers()->FileHeader.Characteristics & IMAGE_FILE_LARGE_ADDRESS_AWARE) != 0;
+}
+
+unsigned km_nt_image_subsystem_major_version(void)
+{
+    return image_headers()->OptionalHeader.MajorSubsystemVersion;
 }

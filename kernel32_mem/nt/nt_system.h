@@ -35,4 +35,7 @@ SIZE_T km_nt_large_page_minimum(void);
 /* Whether this program's image says it can use addresses above 2 GB (32-bit processes). */
 BOOL km_nt_image_is_large_address_aware(void);
 
+/* The executable's subsystem major version (its PE header's MajorSubsystemVersion). */
+unsigned km_nt_image_subsystem_major_version(void);
+
 #endif

@@ -92,6 +92,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_STACK_LIMIT 0x10
 #define KM_NT_TEB_DEALLOCATION_STACK 0x1478
 #define KM_NT_TEB_PROCESS_ID 0x40
+#define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x10
 #define KM_NT_PEB_LOADER_DATA 0x18
 #define KM_NT_PEB_PROCESS_HEAP 0x30
@@ -101,6 +102,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_STACK_LIMIT 0x08
 #define KM_NT_TEB_DEALLOCATION_STACK 0xe0c
 #define KM_NT_TEB_PROCESS_ID 0x20
+#define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x8
 #define KM_NT_PEB_LOADER_DATA 0xc
 #define KM_NT_PEB_PROCESS_HEAP 0x18

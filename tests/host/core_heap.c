@@ -87,7 +87,7 @@ static void foreign_interior_unaligned_and_freed_pointers_are_refused(void **sta
     char on_stack[64];
     void *from_libc = malloc(64);
     size_t size;
-    void *refused[] = {small + 1, small + KM_BLOCK_ALIGNMENT, span + 1, span + 4096, large + 16,
+    void *refused[] = {small + 1, span + 1, span + 4096, large + 16,
                        large - KM_BLOCK_ALIGNMENT, on_stack, from_libc, (void *)heap,
                        (void *)(uintptr_t)KM_BLOCK_ALIGNMENT, (void *)UINTPTR_MAX};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
@@ -96,10 +96,16 @@ static void foreign_interior_unaligned_and_freed_pointers_are_refused(void **sta
         assert_false(km_heap_validate(heap, 0, refused[i]));
     }
     free(from_libc);
+    /* The free block after small (of 112 bytes), never given out, is a free block all the same;
+     * a pointer into it is not a block. */
+    assert_int_equal(km_heap_free(heap, 0, small + KM_BLOCK_ALIGNMENT), KM_INVALID_POINTER);
+    assert_int_equal(km_heap_free(heap, 0, small + 112), KM_FREED);
+    /* A run's freed block is known as one; a span's or a large block's memory is gone. */
     void *blocks[] = {small, span, large};
+    km_status second_free[] = {KM_FREED, KM_INVALID_POINTER, KM_INVALID_POINTER};
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
-        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_INVALID_POINTER);
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), second_free[i]);
     }
     assert_true(km_heap_validate(heap, 0, NULL));
 }
@@ -139,6 +145,19 @@ static void a_write_past_the_request_is_reported_as_corruption(void **state)
      * Windows finds an overflow in the header of the block it ran into. */
     assert_int_equal(size_of(heap, second), 24);
     assert_int_equal(km_heap_free(heap, 0, second), KM_CORRUPTED);
+}
+
+/* A block freed twice is told from a pointer that was never a block: the api layer reports the
+ * second free as heap corruption. */
+static void a_second_free_is_told_apart(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *block = alloc_ok(heap, 24);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_FREED);
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, block, &size), KM_FREED);
+    assert_int_equal(km_heap_free(heap, 0, block + 16), KM_INVALID_POINTER);
 }
 
 /* Slack of 128 bytes or more is coded in two bytes, guarded the same way. */
@@ -365,6 +384,7 @@ int main(void)
         T(blocks_of_another_heap_are_refused),
         T(a_write_past_the_request_is_reported_as_corruption),
         T(a_block_shrunk_in_place_keeps_its_size_and_its_guard),
+        T(a_second_free_is_told_apart),
         T(realloc_keeps_contents_and_zeroes_growth),
         T(realloc_in_place_only_fails_without_moving),
         T(absurd_sizes_fail_with_no_memory),
