@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Debian 12 machine ready to build and test kernel32_mem, and changes nothing that is
-# already right: installs the missing Debian packages, then builds cmocka (for the tests) and
-# mimalloc (for the benchmarks) for both Windows targets from Debian's own source packages into
-# build/deps/<triple>/.
+# already right: installs the missing Debian packages (among them clang and its libFuzzer runtime,
+# for the core's fuzzer), then builds cmocka (for the tests) and mimalloc (for the benchmarks) for
+# both Windows targets from Debian's own source packages into build/deps/<triple>/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +14,7 @@ packages=(
     wine64 wine64-tools
     libcmocka-dev dpkg-dev
     libmimalloc-dev libjemalloc-dev gnuplot-nox valgrind
+    clang libclang-rt-14-dev
 )
 
 as_root() {
