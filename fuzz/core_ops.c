@@ -10,7 +10,8 @@
  * - no two live blocks overlap, in one heap or across heaps, and every block is aligned;
  * - memory asked for zeroed reads zero;
  * - a pointer that is not a live block of the heap (inside one, just before one, freed, of
- *   another heap, on the stack, made up) is refused with KM_INVALID_POINTER and changes nothing;
+ *   another heap, on the stack, made up) is refused with KM_INVALID_POINTER (KM_FREED for a
+ *   free block of the heap's runs) and changes nothing;
  * - a request fails only with KM_NO_MEMORY, and then leaves the heap valid and the model as it
  *   was; in a growable heap only an injected page failure, an absurd size or a growth with
  *   KM_HEAP_IN_PLACE_ONLY may make one fail;
@@ -612,7 +613,10 @@ static void op_bogus(shadow_heap *heap, reader *r)
     }
     trace("  bogus kind %u, action %d on %#lx -> status %d\n", kind, action, (unsigned long)pointer,
           status);
-    shadow_require(status == KM_INVALID_POINTER && !result && reported == SIZE_MAX,
+    /* A freed block, or a free one never given out, is told apart (a second free is corruption
+     * to the api layer); anything else is no block. */
+    bool refused = status == KM_INVALID_POINTER || status == KM_FREED;
+    shadow_require(refused && !result && reported == SIZE_MAX,
                    "a pointer that is no block (%#lx, kind %u, action %d) got status %d",
                    (unsigned long)pointer, kind, action, status);
     km_heap_summarize(heap->heap, 0, &after);
