@@ -60,6 +60,56 @@ static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t ad
     *next = end;
 }
 
+/* The first busy block of run at or after index, or block_count. */
+static size_t next_busy(const km_run *run, size_t index)
+{
+    while (index < run->block_count) {
+        uint64_t busy = ~run->free_map[index / 64] >> (index % 64);
+        if (busy)
+            return index + (size_t)__builtin_ctzll(busy);
+        index = (index / 64 + 1) * 64;
+    }
+    return run->block_count;
+}
+
+/* The entry of a run at or after address, up to `after` (the end of the run's slots): a busy
+ * block; free blocks in a row, as one free entry, as far as the run's pages are committed; or
+ * the rest of the run, uncommitted, as one range. The run's own bitmap stays internal: a walk
+ * shows what a program could touch, in O(busy blocks) entries. */
+static km_status run_item_at(const km_run *run, unsigned region, uintptr_t address,
+                             uintptr_t after, km_walk_entry *entry, uintptr_t *next)
+{
+    uintptr_t committed = run->first_block - KM_BLOCK_LEAD + run->committed_end;
+    if (address < run->first_block)
+        address = run->first_block;
+    size_t index = (address - run->first_block + run->block_size - 1) / run->block_size;
+    uintptr_t block = run->first_block + index * run->block_size;
+    if (index >= run->block_count || block >= committed) {
+        /* Past the blocks only the uncommitted pages are an entry (not the padding before
+         * them); KM_NO_MORE_ITEMS says the run has nothing more. */
+        uintptr_t start = address > committed ? address : committed;
+        if (start >= after)
+            return KM_NO_MORE_ITEMS;
+        fill(entry, KM_WALK_UNCOMMITTED, start, after - start, 0, region);
+        *next = after;
+        return KM_OK;
+    }
+    if (!km_run_is_block_free(run, index)) {
+        size_t requested;
+        if (km_run_requested_locked(run->segment->heap, run, index, block, &requested) != KM_OK)
+            return KM_CORRUPTED;
+        fill(entry, KM_WALK_BUSY, block, requested, run->block_size - requested, region);
+        *next = block + run->block_size;
+        return KM_OK;
+    }
+    uintptr_t end = run->first_block + next_busy(run, index) * run->block_size;
+    if (end > committed)
+        end = committed;
+    fill(entry, KM_WALK_FREE, block, end - block, 0, region);
+    *next = end;
+    return KM_OK;
+}
+
 /* Fills *entry with the first entry of segment at or after address, which is an entry boundary
  * or a slot boundary; *next is where the entry after it starts. KM_NO_MORE_ITEMS past the
  * segment's end, KM_CORRUPTED at a busy block whose size code was overwritten. */
@@ -89,26 +139,11 @@ static km_status item_at(const km_segment *segment, unsigned region, uintptr_t a
             return KM_OK;
         }
         if (h->kind == KM_SLOT_RUN) {
-            if (address < run->first_block)
-                address = run->first_block;
-            size_t index = (address - run->first_block + run->block_size - 1) / run->block_size;
-            if (index >= run->block_count) {
-                address = after;
-                continue;
-            }
-            uintptr_t block = run->first_block + index * run->block_size;
-            /* Only a busy block is read: free blocks may lie beyond the pages the run has
-             * committed so far. */
-            if (km_run_is_block_free(run, index)) {
-                fill(entry, KM_WALK_FREE, block, run->block_size, 0, region);
-            } else {
-                size_t requested;
-                if (km_run_requested_locked(segment->heap, run, index, block, &requested) != KM_OK)
-                    return KM_CORRUPTED;
-                fill(entry, KM_WALK_BUSY, block, requested, run->block_size - requested, region);
-            }
-            *next = block + run->block_size;
-            return KM_OK;
+            km_status status = run_item_at(run, region, address, after, entry, next);
+            if (status != KM_NO_MORE_ITEMS)
+                return status;
+            address = after;
+            continue;
         }
         if (h->kind == KM_SLOT_SPAN) {
             uintptr_t committed = committed_end(segment, head + h->span - 1);
