@@ -5,16 +5,15 @@
  *
  * A fixed block is a process-heap block, and its handle is its address, so HeapFree and
  * GlobalFree each free what the other allocated. A moveable block's handle comes from the handle
- * table (core/handle_table.h), whose entry holds the lock count, the flags and the data pointer;
- * the data sits KM_MOVEABLE_PREFIX bytes into a process-heap block whose first word holds the
- * handle, so GlobalHandle can go from data back to handle. A moveable block of size 0 is
- * "discarded": its entry has no data, and locking it fails with ERROR_DISCARDED.
+ * table (core/handle_table.h), whose entry holds the lock count, the flags and the data pointer.
+ * The data is a process-heap block of its own, as on Windows (HeapSize and HeapValidate of
+ * GlobalLock's pointer answer for it), and the table indexes every entry with data by that data,
+ * so GlobalHandle goes from data back to its handle in constant time. A moveable block of size 0
+ * is "discarded": its entry has no data, and locking it fails with ERROR_DISCARDED.
  *
  * GlobalReAlloc(GMEM_MODIFY | GMEM_MOVEABLE) turns a fixed block into a moveable one where it
- * lies, as Windows does: the new handle's data is the old block itself, with no prefix, and the
- * entry says so (KM_MOVEABLE_UNPREFIXED). Such entries are indexed by their data in the table,
- * so a fixed pointer is told from a converted one in constant time; once converted, the old
- * fixed pointer is no longer a handle of its own.
+ * lies, as Windows does: the new handle's data is the old block itself. A pointer that is a
+ * moveable block's data is no fixed block of its own: only its handle names it.
  *
  * Memory that is not ours (outside every reservation of ours, yet readable: a handle or block
  * the system's Global/Local functions made, for a system DLL or before kernel32_mem was loaded)
@@ -30,13 +29,9 @@
 #include "core/handle_table.h"
 #include "nt/nt_error.h"
 
-/* Keeps the data as aligned as a heap block's. */
-#define KM_MOVEABLE_PREFIX (2 * sizeof(void *))
-
 /* The entry flags this file keeps (KM_HANDLE_IN_USE is the table's). */
 #define KM_MOVEABLE_DISCARDABLE 0x0001u
 #define KM_MOVEABLE_DDESHARE 0x0002u
-#define KM_MOVEABLE_UNPREFIXED 0x0004u
 
 #define KM_LOCK_COUNT_MAX 0xff
 
@@ -53,8 +48,8 @@ static BOOL is_fixed_block(const void *memory)
     return memory && km_heap_size(km_process_heap(), 0, memory, &size) == KM_OK;
 }
 
-/* The entry of a converted block whose data is data, or NULL. Caller holds the table lock. */
-static km_handle_entry *unprefixed_entry_of_locked(const void *data)
+/* The entry whose data is data, or NULL. Caller holds the table lock. */
+static km_handle_entry *entry_of_data_locked(const void *data)
 {
     return km_handle_find_data_locked(handles(), data);
 }
@@ -66,7 +61,7 @@ static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
         *entry = km_handle_lookup_locked(handles(), memory);
         return *entry ? MEMORY_MOVEABLE : MEMORY_INVALID;
     }
-    if (!is_fixed_block(memory) || unprefixed_entry_of_locked(memory))
+    if (!is_fixed_block(memory) || entry_of_data_locked(memory))
         return MEMORY_INVALID;
     return MEMORY_FIXED;
 }
@@ -90,37 +85,23 @@ static memory_kind enter(const void *memory, km_handle_entry **entry)
     return kind_of_locked(memory, entry);
 }
 
-static size_t prefix_of(const km_handle_entry *entry)
+/* Gives an entry that has no data the block as its data, indexed; false, changing nothing, when
+ * the index cannot grow. Re-adding data right after unset_data never grows it. */
+static bool set_data_locked(km_handle_entry *entry, void *block)
 {
-    return (entry->flags & KM_MOVEABLE_UNPREFIXED) ? 0 : KM_MOVEABLE_PREFIX;
-}
-
-static void *block_of(const km_handle_entry *entry)
-{
-    return entry->data ? (char *)entry->data - prefix_of(entry) : NULL;
-}
-
-/* A converted entry stays indexed by its data as the data moves: re-adding it right after its
- * removal cannot fail (handle_table.h). */
-static void set_data(km_handle_entry *entry, void *block)
-{
-    if (prefix_of(entry)) {
-        *(void **)block = km_handle_of(entry);
-        entry->data = (char *)block + KM_MOVEABLE_PREFIX;
-        return;
-    }
-    km_handle_unindex_data_locked(handles(), entry);
     entry->data = block;
-    km_handle_index_data_locked(handles(), entry);
+    if (km_handle_index_data_locked(handles(), entry))
+        return true;
+    entry->data = NULL;
+    return false;
 }
 
-/* Forgets that an entry's block was converted, before the block goes. */
-static void drop_unprefixed_locked(km_handle_entry *entry)
+/* Takes an entry's data out of the index (before the block goes or moves); the entry keeps the
+ * pointer until the caller changes it. */
+static void unset_data_locked(km_handle_entry *entry)
 {
-    if (entry->flags & KM_MOVEABLE_UNPREFIXED) {
+    if (entry->data)
         km_handle_unindex_data_locked(handles(), entry);
-        entry->flags &= (uint16_t)~KM_MOVEABLE_UNPREFIXED;
-    }
 }
 
 static DWORD heap_flags_of(UINT flags)
@@ -130,21 +111,17 @@ static DWORD heap_flags_of(UINT flags)
 
 static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
 {
-    if (size > (SIZE_T)-1 - KM_MOVEABLE_PREFIX) {
-        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
     uint16_t entry_flags = (uint16_t)(((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
                                       ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
     lock_table();
     HGLOBAL handle = NULL;
-    void *block = size ? km_heap_call_alloc(km_process_heap(), heap_flags_of(flags),
-                                            size + KM_MOVEABLE_PREFIX)
-                       : NULL;
+    void *block = size ? km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size) : NULL;
     if (block || !size) {
         km_handle_entry *entry = km_handle_alloc_locked(handles(), NULL, entry_flags);
-        if (entry && block)
-            set_data(entry, block);
+        if (entry && block && !set_data_locked(entry, block)) {
+            km_handle_free_locked(handles(), entry);
+            entry = NULL;
+        }
         if (entry)
             handle = km_handle_of(entry);
         else if (block)
@@ -171,9 +148,9 @@ static HGLOBAL free_memory(HGLOBAL memory, km_export_id self)
         return NULL;
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
-    void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : NULL;
+    void *block = kind == MEMORY_MOVEABLE ? entry->data : NULL;
     if (kind == MEMORY_MOVEABLE) {
-        drop_unprefixed_locked(entry);
+        unset_data_locked(entry);
         km_handle_free_locked(handles(), entry);
     }
     leave();
@@ -245,12 +222,11 @@ static SIZE_T size_of(HGLOBAL memory, km_export_id self)
      * between finding it and sizing it. */
     km_handle_entry *entry;
     memory_kind kind = enter(memory, &entry);
-    void *block = kind == MEMORY_MOVEABLE ? block_of(entry) : (void *)memory;
-    size_t prefix = kind == MEMORY_MOVEABLE ? prefix_of(entry) : 0;
+    void *block = kind == MEMORY_MOVEABLE ? entry->data : (void *)memory;
     SIZE_T size = 0;
     if (kind != MEMORY_INVALID && block) {
         size = km_heap_call_size(km_process_heap(), 0, block);
-        size = size == (SIZE_T)-1 ? 0 : size - prefix;
+        size = size == (SIZE_T)-1 ? 0 : size;
     }
     leave();
     if (kind == MEMORY_INVALID)
@@ -283,8 +259,7 @@ static UINT flags_of(HGLOBAL memory, UINT discardable_bit, km_export_id self)
     return flags;
 }
 
-/* Moveable data: its heap block starts KM_MOVEABLE_PREFIX bytes before it, with the handle in
- * its first word; the handle's entry must point back at exactly this data. */
+/* Moveable data leads to its handle through the table's index; a fixed block is its own. */
 static HGLOBAL handle_of(LPCVOID data, km_export_id self)
 {
     if (km_is_foreign_memory(data))
@@ -294,17 +269,12 @@ static HGLOBAL handle_of(LPCVOID data, km_export_id self)
         return NULL;
     }
     HGLOBAL handle = NULL;
-    const char *block = (const char *)data - KM_MOVEABLE_PREFIX;
     lock_table();
-    if ((uintptr_t)data > KM_MOVEABLE_PREFIX && is_fixed_block(block)) {
-        km_handle_entry *entry = km_handle_lookup_locked(handles(), *(void *const *)block);
-        if (entry && entry->data == data)
-            handle = km_handle_of(entry);
-    }
-    if (!handle && !km_handle_has_handle_bits(data) && is_fixed_block(data)) {
-        km_handle_entry *converted = unprefixed_entry_of_locked(data);
-        handle = converted ? km_handle_of(converted) : (HGLOBAL)data;
-    }
+    km_handle_entry *entry = entry_of_data_locked(data);
+    if (entry)
+        handle = km_handle_of(entry);
+    else if (!km_handle_has_handle_bits(data) && is_fixed_block(data))
+        handle = (HGLOBAL)data;
     leave();
     if (!handle)
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
@@ -316,40 +286,40 @@ static HGLOBAL handle_of(LPCVOID data, km_export_id self)
  * caller allows it with GMEM_MOVEABLE. */
 static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
 {
-    void *block = block_of(entry);
+    void *block = entry->data;
     if (!size) {
         if (entry->lock_count)
             return NULL;
-        drop_unprefixed_locked(entry);
+        unset_data_locked(entry);
         if (block)
             km_heap_call_free(km_process_heap(), 0, block);
         entry->data = NULL;
         return km_handle_of(entry);
     }
-    size_t prefix = prefix_of(entry);
-    if (size > (SIZE_T)-1 - prefix) {
-        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
-    }
     DWORD heap_flags = heap_flags_of(flags);
     if (entry->lock_count && !(flags & GMEM_MOVEABLE))
         heap_flags |= HEAP_REALLOC_IN_PLACE_ONLY;
-    void *moved = block
-                      ? km_heap_call_realloc(km_process_heap(), heap_flags, block, size + prefix)
-                      : km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size + prefix);
+    void *moved = block ? km_heap_call_realloc(km_process_heap(), heap_flags, block, size)
+                        : km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size);
     if (!moved)
         return NULL;
-    set_data(entry, moved);
+    unset_data_locked(entry);
+    entry->data = NULL;
+    if (!set_data_locked(entry, moved)) {
+        /* Only data given to a discarded block can need the index to grow. */
+        km_heap_call_free(km_process_heap(), 0, moved);
+        km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
     return km_handle_of(entry);
 }
 
 /* A fixed block becomes moveable where it lies: a new handle whose data is the block. */
 static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
 {
-    uint16_t entry_flags = (uint16_t)(KM_MOVEABLE_UNPREFIXED |
-                                      ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0));
-    km_handle_entry *entry = km_handle_alloc_locked(handles(), memory, entry_flags);
-    if (entry && !km_handle_index_data_locked(handles(), entry)) {
+    uint16_t entry_flags = (uint16_t)((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0);
+    km_handle_entry *entry = km_handle_alloc_locked(handles(), NULL, entry_flags);
+    if (entry && !set_data_locked(entry, memory)) {
         km_handle_free_locked(handles(), entry);
         entry = NULL;
     }

@@ -18,10 +18,10 @@
  * A lookup checks that a handle lies in the table, has the right low bits, and names an entry in
  * use, before reading anything the handle points to.
  *
- * Going the other way, from data to its entry, is needed only for entries whose data has no
- * prefix naming its handle (a fixed block turned moveable where it lies). The caller indexes
- * those entries by their data, in a hash table of the table's own (open addressing, linear
- * probes, entries moved back on removal), so the question costs the same however many there are.
+ * Going the other way, from data to its entry (GlobalHandle, and telling a fixed block from a
+ * moveable block's data), the caller indexes entries by their data, in a hash table of the
+ * table's own (open addressing, linear probes, entries moved back on removal), so the question
+ * costs the same however many entries there are.
  *
  * The table has no lock of its own: every function expects the caller to hold the lock that
  * guards it. kernel32_mem guards it with the process heap's lock, as Windows does, so that a

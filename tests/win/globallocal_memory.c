@@ -215,6 +215,25 @@ static void fixed_memory_and_process_heap_blocks_are_interchangeable(void **stat
     free_memory(from_heap);
 }
 
+/* A moveable block's data is a block of the process heap too: the heap sizes and validates it. */
+static void moveable_data_is_a_process_heap_block(void **state)
+{
+    (void)state;
+    HGLOBAL handle = GlobalAlloc(GMEM_MOVEABLE, 100);
+    assert_non_null(handle);
+    void *data = GlobalLock(handle);
+    assert_non_null(data);
+    assert_int_equal(HeapSize(GetProcessHeap(), 0, data), 100);
+    assert_true(HeapValidate(GetProcessHeap(), 0, data));
+    assert_true(GlobalUnlock(handle) == FALSE);
+    assert_non_null(GlobalReAlloc(handle, 5000, GMEM_MOVEABLE));
+    data = GlobalLock(handle);
+    assert_int_equal(HeapSize(GetProcessHeap(), 0, data), 5000);
+    assert_ptr_equal(GlobalHandle(data), handle);
+    GlobalUnlock(handle);
+    assert_null(GlobalFree(handle));
+}
+
 static void global_and_local_handles_are_interchangeable(void **state)
 {
     (void)state;
@@ -300,6 +319,7 @@ KM_GLOBALLOCAL_MAIN(cmocka_unit_test(fixed_memory_is_a_usable_pointer),
                     cmocka_unit_test(free_of_a_locked_block_succeeds),
                     cmocka_unit_test(free_of_null_succeeds),
                     cmocka_unit_test(fixed_memory_and_process_heap_blocks_are_interchangeable),
+                    cmocka_unit_test(moveable_data_is_a_process_heap_block),
                     cmocka_unit_test(global_and_local_handles_are_interchangeable),
                     cmocka_unit_test(fix_wire_and_their_undo_lock_and_unlock),
                     cmocka_unit_test(unknown_flags_are_ignored),
