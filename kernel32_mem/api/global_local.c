@@ -29,9 +29,11 @@
 #include "core/handle_table.h"
 #include "nt/nt_error.h"
 
-/* The entry flags this file keeps (KM_HANDLE_IN_USE is the table's). */
-#define KM_MOVEABLE_DISCARDABLE 0x0001u
-#define KM_MOVEABLE_DDESHARE 0x0002u
+/* The entry flags this file keeps, Windows' bits (KM_HANDLE_IN_USE, 1, is the table's). */
+#define KM_MOVEABLE_MOVEABLE 0x0002u
+#define KM_MOVEABLE_DISCARDABLE 0x0004u
+#define KM_MOVEABLE_DISCARDED 0x0008u
+#define KM_MOVEABLE_DDESHARE 0x8000u
 
 #define KM_LOCK_COUNT_MAX 0xff
 
@@ -90,10 +92,19 @@ static memory_kind enter(const void *memory, km_handle_entry **entry)
 static bool set_data_locked(km_handle_entry *entry, void *block)
 {
     entry->data = block;
-    if (km_handle_index_data_locked(handles(), entry))
-        return true;
+    if (!km_handle_index_data_locked(handles(), entry)) {
+        entry->data = NULL;
+        return false;
+    }
+    entry->flags &= (uint16_t)~KM_MOVEABLE_DISCARDED;
+    return true;
+}
+
+/* An entry without data: a moveable block discarded, or allocated with no bytes. */
+static void set_discarded(km_handle_entry *entry)
+{
     entry->data = NULL;
-    return false;
+    entry->flags |= KM_MOVEABLE_DISCARDED;
 }
 
 /* Takes an entry's data out of the index (before the block goes or moves); the entry keeps the
@@ -111,8 +122,10 @@ static DWORD heap_flags_of(UINT flags)
 
 static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
 {
-    uint16_t entry_flags = (uint16_t)(((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
-                                      ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
+    uint16_t entry_flags =
+        (uint16_t)(KM_MOVEABLE_MOVEABLE | (size ? 0 : KM_MOVEABLE_DISCARDED) |
+                   ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
+                   ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
     lock_table();
     HGLOBAL handle = NULL;
     void *block = size ? km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size) : NULL;
@@ -293,7 +306,7 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
         unset_data_locked(entry);
         if (block)
             km_heap_call_free(km_process_heap(), 0, block);
-        entry->data = NULL;
+        set_discarded(entry);
         return km_handle_of(entry);
     }
     DWORD heap_flags = heap_flags_of(flags);
@@ -317,7 +330,8 @@ static HGLOBAL realloc_moveable(km_handle_entry *entry, SIZE_T size, UINT flags)
 /* A fixed block becomes moveable where it lies: a new handle whose data is the block. */
 static HGLOBAL convert_to_moveable_locked(void *memory, UINT flags)
 {
-    uint16_t entry_flags = (uint16_t)((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0);
+    uint16_t entry_flags = (uint16_t)(KM_MOVEABLE_MOVEABLE |
+                                      ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0));
     km_handle_entry *entry = km_handle_alloc_locked(handles(), NULL, entry_flags);
     if (entry && !set_data_locked(entry, memory)) {
         km_handle_free_locked(handles(), entry);

@@ -33,26 +33,49 @@ static bool grow(km_handle_table *table)
 km_handle_entry *km_handle_alloc_locked(km_handle_table *table, void *data, uint16_t flags)
 {
     km_handle_entry *entry;
-    if (grow(table)) {
+    if (grow(table))
         entry = &table->entries[table->used++];
-    } else if (table->free_list) {
-        entry = table->free_list;
-        table->free_list = entry->data;
-    } else {
+    else if (table->free_count)
+        entry = &table->entries[table->free_indexes[--table->free_count]];
+    else
         return NULL;
-    }
     entry->flags = (uint16_t)(flags | KM_HANDLE_IN_USE);
     entry->lock_count = 0;
     entry->data = data;
     return entry;
 }
 
+static size_t free_stack_bytes(void)
+{
+    return KM_HANDLE_TABLE_CAPACITY * sizeof(uint32_t);
+}
+
+/* Room for one more index on the free stack; false without memory. */
+static bool free_stack_has_room(km_handle_table *table)
+{
+    if (!table->free_indexes) {
+        table->free_indexes = table->pages->reserve(table->pages, free_stack_bytes());
+        if (!table->free_indexes)
+            return false;
+    }
+    if (table->free_count < table->free_committed)
+        return true;
+    size_t page = table->pages->page_size;
+    if (table->pages->commit(table->pages, table->free_indexes + table->free_committed, page,
+                             false) != KM_OK)
+        return false;
+    table->free_committed += page / sizeof(uint32_t);
+    return true;
+}
+
 void km_handle_free_locked(km_handle_table *table, km_handle_entry *entry)
 {
     entry->flags = 0;
     entry->lock_count = 0;
-    entry->data = table->free_list;
-    table->free_list = entry;
+    entry->data = NULL;
+    /* Without room to remember it, the entry stays unused: a leak of 16 bytes, not a failure. */
+    if (free_stack_has_room(table))
+        table->free_indexes[table->free_count++] = (uint32_t)(entry - table->entries);
 }
 
 km_handle_entry *km_handle_lookup_locked(km_handle_table *table, const void *handle)
@@ -166,6 +189,8 @@ void km_handle_table_release(km_handle_table *table)
 {
     if (table->entries)
         table->pages->release(table->pages, table->entries, table_bytes());
+    if (table->free_indexes)
+        table->pages->release(table->pages, table->free_indexes, free_stack_bytes());
     if (table->by_data)
         table->pages->release(table->pages, table->by_data,
                               index_bytes(table->by_data_mask + 1));

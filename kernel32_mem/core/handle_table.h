@@ -3,18 +3,19 @@
  *
  * A moveable block is known to its owner by a handle that stays the same while the block's data
  * moves. The table is one reservation of KM_HANDLE_TABLE_CAPACITY entries, committed a page at a
- * time as it fills. Each entry is two pointer-sized words:
+ * time as it fills. Each entry is two pointer-sized words, laid out as Windows lays them out:
  *
- *     word 0: flags (16 bits: in use, and the caller's own bits), lock count (8 bits)
- *     word 1: the block's data pointer           <- the handle points here
+ *     word 0: flags (16 bits: in use 1, and the caller's own bits), lock count (16 bits)
+ *     word 1: the block's data pointer, NULL once freed      <- the handle points here
  *
  * so a handle is the address of its entry's data pointer, as on Windows, where old programs read
- * the data pointer straight through the handle. Entries are two words wide and the table is
+ * the data pointer straight through the handle and the flags word before it. Entries are two words wide and the table is
  * aligned, so a handle is always one word past a two-word boundary, which no heap block (aligned
  * to two words) can be: a handle and a fixed block's pointer are told apart by their low bits.
  *
- * Free entries form a list threaded through their data words; an entry is given out again only
- * after every never-used entry has been, so a freed handle stays invalid for as long as possible.
+ * Freed entries' indexes wait on a stack of their own (so a freed entry reads as Windows' do: no
+ * flags, no data); an entry is given out again only after every never-used entry has been, so a
+ * freed handle stays invalid for as long as possible.
  * A lookup checks that a handle lies in the table, has the right low bits, and names an entry in
  * use, before reading anything the handle points to.
  *
@@ -41,22 +42,25 @@
 
 typedef struct km_handle_entry {
     uint16_t flags;
-    uint8_t lock_count;
-    uint8_t unused[sizeof(void *) - 3];
+    uint16_t lock_count;
+    uint8_t unused[sizeof(void *) - 4];
     void *data;
 } km_handle_entry;
 
 _Static_assert(sizeof(km_handle_entry) == 2 * sizeof(void *), "an entry is two words");
 
-/* The entry flag that marks an entry given out; the caller's flags must not use it. */
-#define KM_HANDLE_IN_USE 0x8000u
+/* The entry flag that marks an entry given out (Windows' own bit for it); the caller's flags
+ * must not use it. */
+#define KM_HANDLE_IN_USE 0x0001u
 
 typedef struct km_handle_table {
     km_pages *pages;
     km_handle_entry *entries; /* the reservation */
     size_t committed;         /* entries committed from the start */
     size_t used;              /* entries ever given out, from the start */
-    km_handle_entry *free_list;
+    uint32_t *free_indexes; /* a stack of freed entries' indexes, in a reservation of its own */
+    size_t free_count;
+    size_t free_committed; /* indexes the stack has pages for */
     km_handle_entry **by_data; /* the data index: NULL or an entry, keyed by its data */
     size_t by_data_mask;       /* slots - 1, when by_data is not NULL */
     size_t by_data_count;

@@ -28,7 +28,7 @@ static void handles_point_at_their_data_and_have_handle_bits(void **state)
     assert_ptr_equal(*(void **)handle, &payload);
     assert_ptr_equal(km_handle_lookup_locked(&table, handle), entry);
     assert_int_equal(entry->flags, 3 | KM_HANDLE_IN_USE);
-    pages.pages.release(&pages.pages, table.entries, KM_HANDLE_TABLE_CAPACITY * sizeof *entry);
+    km_handle_table_release(&table);
 }
 
 static void lookups_refuse_anything_but_live_handles(void **state)
@@ -47,7 +47,7 @@ static void lookups_refuse_anything_but_live_handles(void **state)
     assert_null(km_handle_lookup_locked(&table, (char *)table.entries - sizeof(void *)));
     km_handle_free_locked(&table, entry);
     assert_null(km_handle_lookup_locked(&table, handle));
-    pages.pages.release(&pages.pages, table.entries, KM_HANDLE_TABLE_CAPACITY * sizeof *entry);
+    km_handle_table_release(&table);
 }
 
 static void the_table_fills_then_reuses_freed_entries_last(void **state)
@@ -58,8 +58,12 @@ static void the_table_fills_then_reuses_freed_entries_last(void **state)
     km_handle_table table;
     km_handle_table_init(&table, &pages.pages);
     km_handle_entry **entries = malloc(KM_HANDLE_TABLE_CAPACITY * sizeof *entries);
-    km_handle_entry *first = km_handle_alloc_locked(&table, NULL, 0);
+    int payload;
+    km_handle_entry *first = km_handle_alloc_locked(&table, &payload, 6);
     km_handle_free_locked(&table, first);
+    /* A freed entry reads as Windows' do: no flags, no data. */
+    assert_int_equal(first->flags, 0);
+    assert_null(first->data);
     /* A freed entry waits until every never-used entry has been given out. */
     for (size_t i = 0; i < KM_HANDLE_TABLE_CAPACITY - 1; i++) {
         entries[i] = km_handle_alloc_locked(&table, NULL, 0);
@@ -69,8 +73,7 @@ static void the_table_fills_then_reuses_freed_entries_last(void **state)
     assert_ptr_equal(km_handle_alloc_locked(&table, NULL, 0), first);
     assert_null(km_handle_alloc_locked(&table, NULL, 0));
     free(entries);
-    pages.pages.release(&pages.pages, table.entries,
-                        KM_HANDLE_TABLE_CAPACITY * sizeof(km_handle_entry));
+    km_handle_table_release(&table);
 }
 
 static void a_failed_commit_is_a_clean_refusal(void **state)
@@ -83,8 +86,7 @@ static void a_failed_commit_is_a_clean_refusal(void **state)
     km_host_pages_fail_after(&pages, 1); /* the reservation succeeds, the first commit fails */
     assert_null(km_handle_alloc_locked(&table, NULL, 0));
     assert_non_null(km_handle_alloc_locked(&table, NULL, 0));
-    pages.pages.release(&pages.pages, table.entries,
-                        KM_HANDLE_TABLE_CAPACITY * sizeof(km_handle_entry));
+    km_handle_table_release(&table);
 }
 
 /* Entries indexed by their data are found from it in constant time, through removals that move

@@ -234,6 +234,27 @@ static void moveable_data_is_a_process_heap_block(void **state)
     assert_null(GlobalFree(handle));
 }
 
+/* The handle points at its entry's data pointer, and the word before it holds Windows' flags
+ * (1 in use, 2 moveable, 4 discardable, 8 discarded, 0x8000 DDE-share) and the lock count after
+ * them, which old programs read directly. */
+static void a_handle_entry_is_laid_out_as_on_windows(void **state)
+{
+    (void)state;
+    HGLOBAL handle = GlobalAlloc(GMEM_MOVEABLE | GMEM_DISCARDABLE | GMEM_DDESHARE, 10);
+    assert_non_null(handle);
+    const unsigned char *entry = (const unsigned char *)handle - sizeof(void *);
+    void *data = GlobalLock(handle);
+    assert_ptr_equal(*(void *const *)handle, data);
+    WORD flags = *(const WORD *)entry;
+    assert_int_equal(flags, 0x8000 | 4 | 2 | 1);
+    assert_int_equal(entry[2], 1); /* the lock count */
+    GlobalUnlock(handle);
+    assert_non_null(GlobalReAlloc(handle, 0, GMEM_MOVEABLE));
+    assert_int_equal(*(const WORD *)entry & 0xf, 8 | 4 | 2 | 1);
+    assert_null(*(void *const *)handle);
+    assert_null(GlobalFree(handle));
+}
+
 static void global_and_local_handles_are_interchangeable(void **state)
 {
     (void)state;
@@ -320,6 +341,7 @@ KM_GLOBALLOCAL_MAIN(cmocka_unit_test(fixed_memory_is_a_usable_pointer),
                     cmocka_unit_test(free_of_null_succeeds),
                     cmocka_unit_test(fixed_memory_and_process_heap_blocks_are_interchangeable),
                     cmocka_unit_test(moveable_data_is_a_process_heap_block),
+                    cmocka_unit_test(a_handle_entry_is_laid_out_as_on_windows),
                     cmocka_unit_test(global_and_local_handles_are_interchangeable),
                     cmocka_unit_test(fix_wire_and_their_undo_lock_and_unlock),
                     cmocka_unit_test(unknown_flags_are_ignored),
