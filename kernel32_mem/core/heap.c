@@ -144,6 +144,10 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
         data_slots = KM_SEGMENT_FIRST_SLOTS;
     if (data_slots == 0)
         data_slots = 1;
+    /* At least a page is committed up front, as Windows commits one for an initial size of 0:
+     * a new heap's walk shows a free block before any allocation. */
+    if (initial < pages->page_size)
+        initial = pages->page_size;
     size_t initial_slots = slots_for_bytes(initial);
     if (initial_slots > data_slots)
         initial_slots = data_slots;

@@ -69,6 +69,11 @@ size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size
                                  size_t initial_slots)
 {
     segment_layout layout = layout_of(data_slots, first, page_size);
+    /* A small heap's metadata fits one slot: committed whole, it joins the first data slot's
+     * committed pages in one mapping, where a gap would cost the process a mapping more per heap
+     * (Linux, under Wine, allows 65,530). */
+    if (layout.meta_slots == 1)
+        return KM_SLOT_SIZE;
     size_t described = initial_slots < data_slots ? initial_slots : data_slots;
     return head_bytes(&layout, described ? described : 1, page_size);
 }
@@ -130,6 +135,8 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
             return status;
     }
     heap->committed_bytes += header;
+    /* What was committed past the descriptors is the run records'. */
+    size_t runs_committed = header > layout.runs_offset ? header - layout.runs_offset : 0;
 
     km_segment *segment = (km_segment *)(base + layout.segment_offset);
     size_t meta = layout.meta_slots;
@@ -141,13 +148,14 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
         .meta_slots = (uint32_t)meta,
         .free_hint = (uint32_t)meta,
         .meta_committed = header,
-        .head_committed = header,
+        .head_committed = header - runs_committed,
         .runs_base = base + layout.runs_offset,
+        .runs_committed = runs_committed,
         /* Indexed by slot number: the metadata's own slots have no entries. */
         .slots = (km_slot *)(base + layout.slots_offset) - meta,
         .runs = (km_run *)(base + layout.runs_offset) - meta,
     };
-    size_t fits = (header - layout.slots_offset) / sizeof(km_slot);
+    size_t fits = (header - runs_committed - layout.slots_offset) / sizeof(km_slot);
     segment->described = (uint32_t)(meta + (fits < data_slots ? fits : data_slots));
     *out = segment;
     return KM_OK;
