@@ -19,12 +19,13 @@ typedef struct bench_entry {
 typedef struct bench_options {
     bench_scale scale;
     int repetitions;
-    const char *csv_path; /* NULL: no file */
-    const char *workload; /* NULL: every workload */
+    const char *csv_path;  /* NULL: no file */
+    const char *workload;  /* NULL: every workload */
+    const char *allocator; /* NULL: every allocator */
 } bench_options;
 
-/* Parses --scale smoke|short|full, --repetitions N, --csv PATH and --workload NAME (that one
- * only); false, after saying why, on anything else. */
+/* Parses --scale smoke|short|full, --repetitions N, --csv PATH, --workload NAME and
+ * --allocator NAME (that one only); false, after saying why, on anything else. */
 bool bench_options_parse(int argc, char **argv, bench_options *options);
 
 /* Runs the entries and writes the results; returns 0 or an exit code. */

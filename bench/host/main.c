@@ -4,12 +4,18 @@
  * jemalloc's when run.sh preloads them (so that each replaces malloc in a process of its own).
  *
  * usage: km_bench_host --malloc-name NAME [--without-core] [suite options: see suite.h]
+ *
+ * The core's allocator also reports its own committed bytes (km_heap_summarize, for aging) and
+ * its page requests (counted by the host page provider: its system calls under NT).
  */
 #include "suite.h"
 
 #include "core/heap.h"
 #include "host_threads.h"
 
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +56,37 @@ static void core_end(void *context)
     km_heap_destroy(((core_context *)context)->heap);
 }
 
+static size_t core_committed(void *context)
+{
+    km_heap_summary summary;
+    km_heap_summarize(((core_context *)context)->heap, 0, &summary);
+    return summary.committed;
+}
+
+static uint64_t core_page_requests(void *context)
+{
+    return ((core_context *)context)->pages.requests;
+}
+
+/* After each run malloc hands its free memory back to the system, as the Windows suite has
+ * msvcrt and mimalloc do, so that the next run's committed growth (the resident set's) is its
+ * own and not hidden by what earlier runs left resident: mimalloc's mi_collect or jemalloc's
+ * purge of every arena when one of them is preloaded (found by name: the program links
+ * neither), glibc's malloc_trim otherwise. */
+static void malloc_hand_back(void *context)
+{
+    (void)context;
+    void (*collect)(bool force) = (void (*)(bool))dlsym(RTLD_DEFAULT, "mi_collect");
+    int (*control)(const char *name, void *old, size_t *old_size, void *new, size_t new_size) =
+        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
+    if (collect)
+        collect(true);
+    else if (control)
+        control("arena.4096.purge", NULL, NULL, NULL, 0); /* 4096: MALLCTL_ARENAS_ALL */
+    else
+        malloc_trim(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *malloc_name = "glibc";
@@ -82,10 +119,12 @@ int main(int argc, char **argv)
                                                           .resize = core_resize,
                                                           .begin = core_begin,
                                                           .end = core_end,
+                                                          .committed = core_committed,
+                                                          .page_requests = core_page_requests,
                                                           .context = &core,
                                                           .speed = 1.0};
-    allocators[allocator_count++] = bench_malloc_allocator(malloc_name, 1.0, NULL);
-    bench_entry entries[16];
+    allocators[allocator_count++] = bench_malloc_allocator(malloc_name, 1.0, malloc_hand_back);
+    bench_entry entries[32];
     size_t count = 0;
     for (size_t w = 0; w < bench_portable_workload_count; w++)
         for (size_t i = 0; i < allocator_count; i++)

@@ -6,6 +6,7 @@
 #include <valgrind/callgrind.h>
 #endif
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -43,15 +44,26 @@ static void *thread_main(void *argument)
     return NULL;
 }
 
-void bench_run_two_threads(void (*body)(void *argument), void *first, void *second)
+enum { MAX_THREADS = 8 };
+
+void bench_run_threads(void (*body)(void *argument), void *const *arguments, int count)
 {
-    thread_start starts[2] = {{body, first}, {body, second}};
-    pthread_t threads[2];
-    for (int i = 0; i < 2; i++)
+    thread_start starts[MAX_THREADS];
+    pthread_t threads[MAX_THREADS];
+    if (count > MAX_THREADS)
+        exit(2);
+    for (int i = 0; i < count; i++) {
+        starts[i] = (thread_start){body, arguments[i]};
         if (pthread_create(&threads[i], NULL, thread_main, &starts[i]))
             exit(2);
-    for (int i = 0; i < 2; i++)
+    }
+    for (int i = 0; i < count; i++)
         pthread_join(threads[i], NULL);
+}
+
+void bench_yield(void)
+{
+    sched_yield();
 }
 
 /* Callgrind starts with collection off (--collect-atstart=no); each toggle flips it. Without
@@ -78,4 +90,12 @@ void bench_dump_instructions(const char *workload, const char *allocator, int th
     }
 #endif
     (void)workload, (void)allocator, (void)threads, (void)operations;
+}
+
+void bench_drop_instructions(void)
+{
+#ifdef CALLGRIND_ZERO_STATS
+    if (RUNNING_ON_VALGRIND)
+        CALLGRIND_ZERO_STATS;
+#endif
 }

@@ -2,7 +2,8 @@
 # run.sh KM_BENCH_HOST MIMALLOC_SO JEMALLOC_SO RESULTS.csv [suite options]: the native suite.
 # kernel32_mem_core and glibc run in one process; mimalloc and jemalloc each in a process of
 # their own, preloaded so that they replace malloc (an empty library path skips one). The rows
-# are then grouped by workload, kernel32_mem_core first.
+# are then grouped by workload, kernel32_mem_core first. The core's system calls (its page
+# requests, counted by the host page provider) go beside RESULTS.csv in RESULTS.system_calls.csv.
 set -euo pipefail
 
 program=$1 mimalloc=$2 jemalloc=$3 csv=$4
@@ -30,4 +31,11 @@ for workload in $workloads; do
         [ -f "$part" ] && awk -F, -v w="$workload" 'NR > 1 && $1 == w' "$part" >>"$csv"
     done
 done
-echo "wrote $csv"
+system_calls=${csv%.csv}.system_calls.csv
+rm -f "$system_calls"
+if [ -f "$parts/glibc.system_calls.csv" ]; then
+    cp "$parts/glibc.system_calls.csv" "$system_calls"
+    echo "wrote $csv and $system_calls"
+else
+    echo "wrote $csv"
+fi

@@ -16,6 +16,7 @@ static BOOL find(HMODULE module, const char *name, void **slot)
 BOOL kernel32_side_load(kernel32_side *side, HMODULE module)
 {
     *side = (kernel32_side){.module = module};
+    side->HeapSummary = (void *)GetProcAddress(module, "HeapSummary");
     return FIND(side, HeapCreate) && FIND(side, HeapDestroy) && FIND(side, HeapAlloc) &&
            FIND(side, HeapReAlloc) && FIND(side, HeapFree) && FIND(side, GlobalAlloc) &&
            FIND(side, GlobalReAlloc) && FIND(side, GlobalLock) && FIND(side, GlobalUnlock) &&
@@ -57,6 +58,13 @@ static void heap_end(void *context)
     side->heap = NULL;
 }
 
+static size_t heap_committed(void *context)
+{
+    kernel32_side *side = context;
+    HEAP_SUMMARY summary = {.cb = sizeof summary};
+    return side->HeapSummary(side->heap, 0, &summary) ? summary.cbCommitted : 0;
+}
+
 bench_allocator kernel32_side_heap_allocator(const char *name, kernel32_side *side, double speed)
 {
     return (bench_allocator){.name = name,
@@ -65,6 +73,7 @@ bench_allocator kernel32_side_heap_allocator(const char *name, kernel32_side *si
                              .resize = heap_resize,
                              .begin = heap_begin,
                              .end = heap_end,
+                             .committed = side->HeapSummary ? heap_committed : NULL,
                              .context = side,
                              .speed = speed};
 }
@@ -165,8 +174,8 @@ static void run_mapping(const bench_allocator *a, bench_scale scale, bench_meter
 }
 
 const bench_workload kernel32_workloads[] = {
-    {"moveable", 1, run_moveable},
-    {"virtual", 1, run_virtual},
-    {"mapping", 1, run_mapping},
+    {.name = "moveable", .threads = 1, .run = run_moveable},
+    {.name = "virtual", .threads = 1, .run = run_virtual},
+    {.name = "mapping", .threads = 1, .run = run_mapping},
 };
 const size_t kernel32_workload_count = sizeof kernel32_workloads / sizeof kernel32_workloads[0];

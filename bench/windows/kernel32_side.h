@@ -17,6 +17,8 @@ typedef struct kernel32_side {
     LPVOID(WINAPI *HeapAlloc)(HANDLE, DWORD, SIZE_T);
     LPVOID(WINAPI *HeapReAlloc)(HANDLE, DWORD, LPVOID, SIZE_T);
     BOOL(WINAPI *HeapFree)(HANDLE, DWORD, LPVOID);
+    /* NULL where it must not be called: Wine 8's is a stub that ends the process. */
+    BOOL(WINAPI *HeapSummary)(HANDLE, DWORD, LPHEAP_SUMMARY);
     HGLOBAL(WINAPI *GlobalAlloc)(UINT, SIZE_T);
     HGLOBAL(WINAPI *GlobalReAlloc)(HGLOBAL, SIZE_T, UINT);
     LPVOID(WINAPI *GlobalLock)(HGLOBAL);
@@ -33,9 +35,9 @@ typedef struct kernel32_side {
 /* Fills side from module; false (saying which) when an export is missing. */
 BOOL kernel32_side_load(kernel32_side *side, HMODULE module);
 
-/* A heap allocator over the side: a heap of its own per run. */
-bench_allocator kernel32_side_heap_allocator(const char *name, kernel32_side *side,
-                                             double speed);
+/* A heap allocator over the side: a heap of its own per run, whose committed bytes are
+ * HeapSummary's where the side has one. */
+bench_allocator kernel32_side_heap_allocator(const char *name, kernel32_side *side, double speed);
 
 /* moveable, virtual, mapping: workloads of kernel32 exports, for kernel32 sides only. */
 extern const bench_workload kernel32_workloads[];

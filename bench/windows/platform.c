@@ -43,18 +43,28 @@ static DWORD WINAPI thread_main(void *argument)
     return 0;
 }
 
-void bench_run_two_threads(void (*body)(void *argument), void *first, void *second)
+enum { MAX_THREADS = 8 };
+
+void bench_run_threads(void (*body)(void *argument), void *const *arguments, int count)
 {
-    thread_start starts[2] = {{body, first}, {body, second}};
-    HANDLE threads[2];
-    for (int i = 0; i < 2; i++) {
+    thread_start starts[MAX_THREADS];
+    HANDLE threads[MAX_THREADS] = {0};
+    if (count < 1 || count > MAX_THREADS)
+        ExitProcess(2);
+    for (int i = 0; i < count; i++) {
+        starts[i] = (thread_start){body, arguments[i]};
         threads[i] = CreateThread(NULL, 0, thread_main, &starts[i], 0, NULL);
         if (!threads[i])
             ExitProcess(2);
     }
-    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
-    for (int i = 0; i < 2; i++)
+    WaitForMultipleObjects((DWORD)count, threads, TRUE, INFINITE);
+    for (int i = 0; i < count; i++)
         CloseHandle(threads[i]);
+}
+
+void bench_yield(void)
+{
+    SwitchToThread();
 }
 
 /* No instruction counter on Windows. */
@@ -67,4 +77,8 @@ void bench_dump_instructions(const char *workload, const char *allocator, int th
                              uint64_t operations)
 {
     (void)workload, (void)allocator, (void)threads, (void)operations;
+}
+
+void bench_drop_instructions(void)
+{
 }

@@ -29,6 +29,7 @@ static int request_fails(km_host_pages *host)
 static void *host_reserve(km_pages *pages, size_t size)
 {
     km_host_pages *host = host_of(pages);
+    host->requests++;
     if (request_fails(host) || size > SIZE_MAX - HOST_GRANULARITY)
         return NULL;
     size_t span = size + HOST_GRANULARITY;
@@ -47,6 +48,7 @@ static void *host_reserve(km_pages *pages, size_t size)
 static km_status host_commit(km_pages *pages, void *address, size_t size, bool executable)
 {
     km_host_pages *host = host_of(pages);
+    host->requests++;
     if (request_fails(host))
         return KM_NO_MEMORY;
     int protection = PROT_READ | PROT_WRITE | (executable ? PROT_EXEC : 0);
@@ -59,7 +61,7 @@ static km_status host_commit(km_pages *pages, void *address, size_t size, bool e
 /* Drops the contents, so that a later commit reads zero as on Windows, and forbids access. */
 static void host_decommit(km_pages *pages, void *address, size_t size)
 {
-    (void)pages;
+    host_of(pages)->requests++;
     madvise(address, size, MADV_DONTNEED);
     mprotect(address, size, PROT_NONE);
 }
@@ -67,6 +69,7 @@ static void host_decommit(km_pages *pages, void *address, size_t size)
 static void host_release(km_pages *pages, void *address, size_t size)
 {
     km_host_pages *host = host_of(pages);
+    host->requests++;
     munmap(address, size);
     host->reserved_bytes -= size;
     host->reservations--;
@@ -76,6 +79,8 @@ static void host_release(km_pages *pages, void *address, size_t size)
 static void *host_reserve_committed(km_pages *pages, size_t size, bool executable)
 {
     km_host_pages *host = host_of(pages);
+    /* One request, whatever the reserve and commit (or release) inside it count. */
+    size_t requests = ++host->requests;
     if (request_fails(host))
         return NULL;
     long failures_after = host->failures_after;
@@ -86,6 +91,7 @@ static void *host_reserve_committed(km_pages *pages, size_t size, bool executabl
         base = NULL;
     }
     host->failures_after = failures_after;
+    host->requests = requests;
     return base;
 }
 

@@ -13,6 +13,10 @@ typedef struct km_host_pages {
     size_t reserved_bytes;
     size_t reservations;
     size_t commits;
+    /* Every request the core made (reserve, commit, decommit, release, reserve_committed): each
+     * is one system call under the NT backend, so the benchmark counts the core's system calls
+     * with it. */
+    size_t requests;
     long failures_after; /* requests that still succeed before one fails; negative: never */
 } km_host_pages;
 
