@@ -9,6 +9,9 @@
 
 #include "nt/nt_error.h"
 #include "nt/nt_system.h"
+#include "nt/nt_virtual.h"
+
+#include <stdbool.h>
 
 static DWORD memory_load(const km_nt_memory_totals *totals)
 {
@@ -134,6 +137,39 @@ BOOL WINAPI SetProcessWorkingSetSize(HANDLE process, SIZE_T minimum, SIZE_T maxi
 {
     KM_COUNT_CALL(SetProcessWorkingSetSize);
     return set_process_working_set_size_ex(process, minimum, maximum, 0);
+}
+
+/* psapi's EmptyWorkingSet: a trim as far as the kernel can, as SetProcessWorkingSetSize with
+ * both sizes (SIZE_T)-1 asks. */
+BOOL WINAPI K32EmptyWorkingSet(HANDLE process)
+{
+    KM_COUNT_CALL(K32EmptyWorkingSet);
+    return set_process_working_set_size_ex(process, (SIZE_T)-1, (SIZE_T)-1, 0);
+}
+
+static BOOL query_working_set(HANDLE process, bool extended, PVOID buffer, DWORD size)
+{
+    NTSTATUS status = km_nt_query_working_set(process, extended, buffer, size);
+    if (status) {
+        km_nt_set_last_status(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The pages of the working set: a count, then an entry per page (PSAPI_WORKING_SET_INFORMATION);
+ * a buffer too small fails with ERROR_BAD_LENGTH and still holds the count. */
+BOOL WINAPI K32QueryWorkingSet(HANDLE process, PVOID buffer, DWORD size)
+{
+    KM_COUNT_CALL(K32QueryWorkingSet);
+    return query_working_set(process, false, buffer, size);
+}
+
+/* What the working set says of each page the caller names (PSAPI_WORKING_SET_EX_INFORMATION). */
+BOOL WINAPI K32QueryWorkingSetEx(HANDLE process, PVOID buffer, DWORD size)
+{
+    KM_COUNT_CALL(K32QueryWorkingSetEx);
+    return query_working_set(process, true, buffer, size);
 }
 
 BOOL WINAPI GetSystemFileCacheSize(PSIZE_T minimum, PSIZE_T maximum, PDWORD flags)

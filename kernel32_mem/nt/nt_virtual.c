@@ -23,6 +23,14 @@ NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_I
                                 info_length, written);
 }
 
+NTSTATUS km_nt_query_working_set(HANDLE process, bool extended, void *buffer, SIZE_T length)
+{
+    return NtQueryVirtualMemory(process, NULL,
+                                extended ? KM_NT_MEMORY_WORKING_SET_EX_INFORMATION
+                                         : KM_NT_MEMORY_WORKING_SET_INFORMATION,
+                                buffer, length, NULL);
+}
+
 NTSTATUS km_nt_virtual_protect(HANDLE process, void **base, SIZE_T *size, DWORD protect,
                                DWORD *old)
 {

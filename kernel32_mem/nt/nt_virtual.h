@@ -9,6 +9,8 @@
 
 #include "nt/nt_types.h"
 
+#include <stdbool.h>
+
 /* The pseudo-handle GetCurrentProcess returns, for the exports without a process parameter. */
 #define KM_NT_SELF ((HANDLE)(LONG_PTR)-1)
 
@@ -22,6 +24,10 @@ NTSTATUS km_nt_virtual_free(HANDLE process, void **base, SIZE_T *size, DWORD typ
 /* Fills a MEMORY_BASIC_INFORMATION of info_length bytes for address; *written is its size. */
 NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_INFORMATION *info,
                              SIZE_T info_length, SIZE_T *written);
+
+/* The working set's pages (extended: the entries of buffer, each naming its page, are filled
+ * in), as K32QueryWorkingSet(Ex) return them. */
+NTSTATUS km_nt_query_working_set(HANDLE process, bool extended, void *buffer, SIZE_T length);
 
 /* Changes the protection of committed pages; *old is the first page's former protection. */
 NTSTATUS km_nt_virtual_protect(HANDLE process, void **base, SIZE_T *size, DWORD protect,

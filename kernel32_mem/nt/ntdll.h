@@ -14,6 +14,8 @@
 
 typedef enum km_nt_memory_information_class {
     KM_NT_MEMORY_BASIC_INFORMATION = 0,
+    KM_NT_MEMORY_WORKING_SET_INFORMATION = 1,
+    KM_NT_MEMORY_WORKING_SET_EX_INFORMATION = 4,
 } km_nt_memory_information_class;
 
 typedef enum km_nt_system_information_class {

@@ -6,8 +6,9 @@
 static void a_terabyte_heap_commits_less_than_a_megabyte(void **state)
 {
     (void)state;
-    if (sizeof(void *) < 8)
-        skip();
+#if SIZE_MAX <= 0xffffffffu
+    skip(); /* a 32-bit process has no terabyte to ask for */
+#else
     HANDLE heap = create_heap(0, 0, (SIZE_T)1 << 40);
     assert_true(committed_bytes_of_allocation(heap) < 1 << 20);
     void *blocks[100];
@@ -22,6 +23,7 @@ static void a_terabyte_heap_commits_less_than_a_megabyte(void **state)
     for (int i = 0; i < 100; i++)
         assert_true(HeapFree(heap, 0, blocks[i]));
     destroy_heap(heap);
+#endif
 }
 
 static void twenty_thousand_heaps_live_at_once(void **state)

@@ -1,5 +1,23 @@
-/* GlobalMemoryStatusEx, GlobalMemoryStatus and GetLargePageMinimum. */
+/* GlobalMemoryStatusEx, GlobalMemoryStatus and GetLargePageMinimum; the working set's size and
+ * pages (K32QueryWorkingSet(Ex), K32EmptyWorkingSet); RtlMoveMemory, RtlFillMemory and
+ * RtlZeroMemory. */
 #include "virtual_test.h"
+
+/* psapi.h's structures, and the K32 names declared as imports, so that their addresses are the
+ * DLL's (psapi.h declares them as plain functions). */
+#define PSAPI_VERSION 1
+#include <psapi.h>
+DECLSPEC_IMPORT BOOL WINAPI K32EmptyWorkingSet(HANDLE process);
+DECLSPEC_IMPORT BOOL WINAPI K32QueryWorkingSet(HANDLE process, PVOID buffer, DWORD size);
+DECLSPEC_IMPORT BOOL WINAPI K32QueryWorkingSetEx(HANDLE process, PVOID buffer, DWORD size);
+
+/* windows.h makes these macros; kernel32 exports them as functions, which this calls. */
+#undef RtlMoveMemory
+#undef RtlFillMemory
+#undef RtlZeroMemory
+DECLSPEC_IMPORT VOID WINAPI RtlMoveMemory(PVOID destination, const VOID *source, SIZE_T length);
+DECLSPEC_IMPORT VOID WINAPI RtlFillMemory(PVOID destination, SIZE_T length, BYTE fill);
+DECLSPEC_IMPORT VOID WINAPI RtlZeroMemory(PVOID destination, SIZE_T length);
 
 static MEMORYSTATUSEX status_ex(void)
 {
@@ -173,6 +191,50 @@ static void working_set_size_can_be_set_back_and_trimmed(void **state)
     assert_true(SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1));
 }
 
+static void rtl_memory_routines_move_fill_and_zero(void **state)
+{
+    (void)state;
+    char buffer[16] = "0123456789";
+    km_reset_last_error();
+    RtlMoveMemory(buffer + 2, buffer, 8); /* overlapping, as memmove allows */
+    assert_memory_equal(buffer, "0101234567", 10);
+    RtlFillMemory(buffer, 4, 'x');
+    assert_memory_equal(buffer, "xxxx234567", 10);
+    RtlZeroMemory(buffer + 1, 2);
+    assert_memory_equal(buffer, "x\0\0x234567", 10);
+    assert_last_error(KM_SENTINEL_ERROR);
+}
+
+static void working_set_pages_are_queried_and_the_set_emptied(void **state)
+{
+    (void)state;
+    char *page = VirtualAlloc(NULL, 4096, MEM_COMMIT, PAGE_READWRITE);
+    assert_non_null(page);
+    page[0] = 1;
+    PSAPI_WORKING_SET_EX_INFORMATION info = {.VirtualAddress = page};
+    assert_true(K32QueryWorkingSetEx(GetCurrentProcess(), &info, sizeof info));
+    assert_true(info.VirtualAttributes.Valid);
+    /* Too small for every page: fails, and on Windows still says how many there are. Wine 8's
+     * ntdll answers STATUS_INVALID_PARAMETER (87) where Windows' answers a length mismatch. */
+    PSAPI_WORKING_SET_INFORMATION small = {0};
+    km_reset_last_error();
+    assert_false(K32QueryWorkingSet(GetCurrentProcess(), &small, sizeof small));
+    if (km_running_under_wine()) {
+        assert_last_error(ERROR_INVALID_PARAMETER);
+    } else {
+        assert_last_error(ERROR_BAD_LENGTH);
+        assert_true(small.NumberOfEntries > 0);
+    }
+    km_reset_last_error();
+    if (working_set_unsupported_here()) {
+        assert_false(K32EmptyWorkingSet(GetCurrentProcess()));
+        assert_last_error(ERROR_INVALID_FUNCTION);
+    } else {
+        assert_true(K32EmptyWorkingSet(GetCurrentProcess()));
+    }
+    assert_true(VirtualFree(page, 0, MEM_RELEASE));
+}
+
 int main(void)
 {
     const km_export exports[] = KM_VIRTUAL_EXPORTS;
@@ -182,7 +244,13 @@ int main(void)
                                         KM_EXPORT(GetProcessWorkingSetSize),
                                         KM_EXPORT(GetProcessWorkingSetSizeEx),
                                         KM_EXPORT(SetProcessWorkingSetSize),
-                                        KM_EXPORT(SetProcessWorkingSetSizeEx)};
+                                        KM_EXPORT(SetProcessWorkingSetSizeEx),
+                                        KM_EXPORT(K32EmptyWorkingSet),
+                                        KM_EXPORT(K32QueryWorkingSet),
+                                        KM_EXPORT(K32QueryWorkingSetEx),
+                                        KM_EXPORT(RtlMoveMemory),
+                                        KM_EXPORT(RtlFillMemory),
+                                        KM_EXPORT(RtlZeroMemory)};
     const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
     const km_export_list status_list = {status_exports, KM_ARRAY_SIZE(status_exports)};
     const struct CMUnitTest tests[] = {
@@ -198,6 +266,8 @@ int main(void)
         cmocka_unit_test(large_pages_without_the_privilege_fail_cleanly),
         cmocka_unit_test(working_set_size_is_reported_with_minimum_below_maximum),
         cmocka_unit_test(working_set_size_can_be_set_back_and_trimmed),
+        cmocka_unit_test(working_set_pages_are_queried_and_the_set_emptied),
+        cmocka_unit_test(rtl_memory_routines_move_fill_and_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
