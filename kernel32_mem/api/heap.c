@@ -127,6 +127,7 @@ HANDLE WINAPI HeapCreate(DWORD flags, SIZE_T initial, SIZE_T maximum)
         km_nt_set_last_error(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
+    km_heap_apply_settings(heap);
     return (HANDLE)heap;
 }
 

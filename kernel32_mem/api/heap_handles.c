@@ -10,6 +10,7 @@
 #include "api/export_stats.h"
 #include "api/module_scope.h"
 #include "api/process_attach.h"
+#include "nt/nt_environment.h"
 #include "nt/nt_foreign.h"
 #include "nt/nt_heap_platform.h"
 
@@ -18,15 +19,40 @@ static km_handle_table moveable_handles;
 static km_heap *process_heap;
 static HANDLE process_heap_handle;
 static volatile LONG terminate_on_corruption;
+static size_t delay_free_bytes;
+
+/* KM_HEAP_DELAY_FREE=N: every heap keeps N bytes of freed blocks out of reuse (a decimal count;
+ * anything else, or nothing, keeps none). */
+static size_t read_delay_free(void)
+{
+    WCHAR value[24];
+    if (!km_nt_environment_get(L"KM_HEAP_DELAY_FREE", value, 24) || !value[0])
+        return 0;
+    size_t bytes = 0;
+    for (const WCHAR *digit = value; *digit; digit++) {
+        if (*digit < L'0' || *digit > L'9' || bytes > ((size_t)-1 - 9) / 10)
+            return 0;
+        bytes = bytes * 10 + (size_t)(*digit - L'0');
+    }
+    return bytes;
+}
+
+void km_heap_apply_settings(km_heap *heap)
+{
+    if (delay_free_bytes)
+        km_heap_set_quarantine(heap, delay_free_bytes);
+}
 
 bool km_api_process_attach(void *self)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
+    delay_free_bytes = read_delay_free();
     km_registry_init(&registry, platform->threads, platform->pages);
     km_handle_table_init(&moveable_handles, platform->pages);
     if (km_heap_create(platform, 0, 0, 0, &process_heap) != KM_OK ||
         !km_registry_add(&registry, process_heap))
         return false;
+    km_heap_apply_settings(process_heap);
     process_heap_handle = km_nt_process_heap_handle();
     terminate_on_corruption = km_nt_terminates_on_corruption_by_default();
     km_export_stats_start();

@@ -20,6 +20,10 @@ km_heap *km_process_heap(void);
 /* The process heap's handle: the PEB's, which GetProcessHeap returns. */
 HANDLE km_process_heap_handle(void);
 
+/* What the user asked of every heap through the environment (KM_HEAP_DELAY_FREE), applied to
+ * a heap just made. */
+void km_heap_apply_settings(km_heap *heap);
+
 /* The live heap a handle names, or NULL. */
 km_heap *km_heap_from_handle(HANDLE handle);
 

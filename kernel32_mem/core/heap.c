@@ -202,6 +202,7 @@ void km_heap_destroy(km_heap *heap)
 {
     km_pages *pages = heap->pages;
     km_large_release_all(heap);
+    km_quarantine_release_ring(heap);
     /* The first segment goes last: it holds the heap and its segment table. */
     km_segment *first = NULL;
     for (size_t i = 0; i < heap->segment_count; i++) {
@@ -220,6 +221,13 @@ void km_heap_destroy(km_heap *heap)
 unsigned km_heap_flags(const km_heap *heap)
 {
     return heap->flags;
+}
+
+void km_heap_set_quarantine(km_heap *heap, size_t bytes)
+{
+    bool locked = km_heap_enter(heap, 0);
+    km_quarantine_start_locked(heap, bytes);
+    km_heap_leave(heap, locked);
 }
 
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
@@ -333,7 +341,7 @@ static void free_locked(km_heap *heap, const km_block_ref *ref)
         km_large_free_locked(heap, ref->large_index);
     else if (ref->run->size_class == KM_SPAN_CLASS)
         km_span_free_locked(heap, ref);
-    else
+    else if (!heap->quarantine.limit || !km_quarantine_hold_locked(heap, ref))
         km_run_free_locked(heap, ref);
 }
 

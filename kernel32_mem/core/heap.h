@@ -52,6 +52,11 @@ void km_heap_destroy(km_heap *heap);
 /* The heap-level flags given to km_heap_create. */
 unsigned km_heap_flags(const km_heap *heap);
 
+/* Keeps blocks freed from runs out of reuse, first in first out, until blocks worth `bytes`
+ * wait behind them (core/quarantine.c): a write after free then lands in a block no one holds.
+ * A quarantine once started stays (a later call changes nothing); 0, the default, keeps none. */
+void km_heap_set_quarantine(km_heap *heap, size_t bytes);
+
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status);
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
 

@@ -42,7 +42,7 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
             (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1) ||
         run->block_count != heap->run_blocks[run->size_class] ||
         segment->slots[slot].span != heap->run_slots[run->size_class] ||
-        run->free_count != km_run_count_free(run))
+        run->free_count != km_run_count_free(heap, run))
         return false;
     for (size_t i = 0; i < run->block_count; i++)
         if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i, allocated))

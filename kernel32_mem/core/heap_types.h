@@ -125,6 +125,16 @@ struct km_segment {
     km_run *runs;   /* indexed by slot, from meta_slots; only heads' records are used */
 };
 
+/* Freed blocks of runs kept out of reuse, oldest first (quarantine.c). */
+typedef struct km_quarantine {
+    size_t limit;         /* bytes of blocks it may hold; 0: no quarantine */
+    size_t bytes;         /* bytes of the blocks it holds */
+    uintptr_t *blocks;    /* a ring, in a reservation of its own */
+    size_t capacity;      /* entries of the ring */
+    size_t oldest;        /* the ring's first entry */
+    size_t count;
+} km_quarantine;
+
 typedef struct km_large_block {
     uintptr_t base;
     size_t reserved;
@@ -157,6 +167,7 @@ struct km_heap {
     size_t segment_count;
     km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
     km_large_table large;
+    km_quarantine quarantine;
     km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
                                                           by how full they are (run.c) */
     uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
@@ -257,7 +268,11 @@ static inline bool km_run_is_block_free(const km_run *run, size_t index)
 {
     return (run->free_map[index / 64] >> (index % 64)) & 1;
 }
-size_t km_run_count_free(const km_run *run);
+/* The free blocks allocation may take: the map's, less the blocks in quarantine. */
+size_t km_run_count_free(const km_heap *heap, const km_run *run);
+/* Quarantine (quarantine.c): a freed block held out of reuse, and let go again. */
+void km_run_hold_locked(km_run *run, size_t index);
+void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index);
 /* Returns every run with no busy block to its segment (churn keeps one per class). */
 void km_run_release_empty_locked(km_heap *heap);
 
@@ -265,6 +280,13 @@ void km_run_release_empty_locked(km_heap *heap);
 void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status);
 void km_span_free_locked(km_heap *heap, const km_block_ref *ref);
 bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
+
+/* quarantine.c */
+/* Starts a quarantine of `bytes` unless one was started. */
+void km_quarantine_start_locked(km_heap *heap, size_t bytes);
+/* Holds a run block being freed; false (nothing done) when the ring cannot grow. */
+bool km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref);
+void km_quarantine_release_ring(km_heap *heap);
 
 /* large.c */
 void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,

@@ -163,12 +163,15 @@ static km_status commit_through(km_run *run, uintptr_t end)
 }
 
 /* Takes the lowest free block of a run that has one. */
-static size_t take_free_block(km_run *run)
+static size_t take_free_block(const km_heap *heap, km_run *run)
 {
     for (size_t w = run->search_word;; w++) {
         uint64_t word = run->free_map[w];
+        /* Blocks in quarantine are free to lookups but not to allocation (quarantine.c). */
+        if (heap->quarantine.limit)
+            word &= ~run->exact_map[w];
         if (word) {
-            run->free_map[w] = word & (word - 1);
+            run->free_map[w] &= ~(word & -word);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }
@@ -190,7 +193,7 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
         if (!run)
             return NULL;
     }
-    size_t index = take_free_block(run);
+    size_t index = take_free_block(heap, run);
     uintptr_t block = run->first_block + index * run->block_size;
     *status = commit_through(run, block + run->block_size);
     if (*status != KM_OK) {
@@ -208,11 +211,11 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
     return (void *)block;
 }
 
-void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
+/* Counts block index, free in the map already, as free for allocation: relists the run, and
+ * gives an empty one back. */
+static void count_as_free(km_heap *heap, km_run *run, size_t index)
 {
-    km_run *run = ref->run;
-    size_t word = ref->index / 64;
-    run->free_map[word] |= (uint64_t)1 << (ref->index % 64);
+    size_t word = index / 64;
     if (word < run->search_word)
         run->search_word = (uint16_t)word;
     if (run->free_count++ == 0)
@@ -227,6 +230,27 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
     }
     unlink_partial(heap, run);
     km_segment_give_slots_locked(run->segment, run->head_slot);
+}
+
+void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
+{
+    ref->run->free_map[ref->index / 64] |= (uint64_t)1 << (ref->index % 64);
+    count_as_free(heap, ref->run, ref->index);
+}
+
+/* A held block is free in the map and set in the exact map, which a free block otherwise never
+ * is while the heap keeps a quarantine; free_count leaves it out. */
+void km_run_hold_locked(km_run *run, size_t index)
+{
+    uint64_t bit = (uint64_t)1 << (index % 64);
+    run->free_map[index / 64] |= bit;
+    run->exact_map[index / 64] |= bit;
+}
+
+void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
+{
+    run->exact_map[index / 64] &= ~((uint64_t)1 << (index % 64));
+    count_as_free(heap, run, index);
 }
 
 void km_run_release_empty_locked(km_heap *heap)
@@ -246,10 +270,11 @@ void km_run_release_empty_locked(km_heap *heap)
 }
 
 /* Counts free bits, for validation: the map must agree with free_count. */
-size_t km_run_count_free(const km_run *run)
+size_t km_run_count_free(const km_heap *heap, const km_run *run)
 {
     size_t count = 0;
     for (size_t w = 0; w < map_words(run); w++)
-        count += (size_t)__builtin_popcountll(run->free_map[w]);
+        count += (size_t)__builtin_popcountll(
+            heap->quarantine.limit ? run->free_map[w] & ~run->exact_map[w] : run->free_map[w]);
     return count;
 }

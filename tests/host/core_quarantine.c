@@ -1,0 +1,136 @@
+/* The quarantine (core/quarantine.c) on the host: a freed block stays out of reuse until blocks
+ * worth the limit are freed after it, stays a freed block to every lookup meanwhile, keeps its
+ * run from going back, and starting a quarantine on a heap in use leaves it consistent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "core/heap.h"
+#include "host_pages.h"
+#include "host_threads.h"
+
+typedef struct fixture {
+    km_host_pages pages;
+    km_heap *heap;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    km_host_pages_init(&f->pages);
+    km_heap_platform platform = km_host_platform(&f->pages);
+    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    km_heap_destroy(f->heap);
+    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
+    free(f);
+    return leaked ? -1 : 0;
+}
+
+static void *alloc_ok(km_heap *heap, size_t size)
+{
+    km_status status;
+    void *block = km_heap_alloc(heap, 0, size, &status);
+    assert_non_null(block);
+    return block;
+}
+
+static bool walk_shows_busy(km_heap *heap, const void *block)
+{
+    km_walk_entry entry = {0};
+    while (km_heap_walk(heap, &entry) == KM_OK)
+        if (entry.kind == KM_WALK_BUSY && entry.data == block)
+            return true;
+    return false;
+}
+
+static void a_freed_block_waits_until_the_limit_is_freed_after_it(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    km_heap_set_quarantine(heap, 10 * 64);
+    void *first = alloc_ok(heap, 64);
+    void *others[10];
+    for (int i = 0; i < 10; i++)
+        others[i] = alloc_ok(heap, 64);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+    /* Held: a freed block to every lookup, not a block to hand out. */
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, first, &size), KM_FREED);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_FREED);
+    assert_false(walk_shows_busy(heap, first));
+    assert_true(km_heap_validate(heap, 0, NULL));
+    void *next = alloc_ok(heap, 64);
+    assert_ptr_not_equal(next, first);
+    /* Nine more 64-byte frees make ten held: still within the limit. */
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(km_heap_free(heap, 0, others[i]), KM_OK);
+    assert_ptr_not_equal(alloc_ok(heap, 64), first);
+    /* One more pushes the first out, and it is the lowest free block again. */
+    assert_int_equal(km_heap_free(heap, 0, others[9]), KM_OK);
+    assert_ptr_equal(alloc_ok(heap, 64), first);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+static void a_run_holding_blocks_is_not_given_back(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    km_heap_set_quarantine(heap, 1 << 20);
+    void *blocks[300];
+    for (int i = 0; i < 300; i++)
+        blocks[i] = alloc_ok(heap, 200 + (size_t)i % 3 * 1000);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    km_heap_compact(heap, 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    /* Every held block is still a freed block of the heap. */
+    size_t size;
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(km_heap_size(heap, 0, blocks[i], &size), KM_FREED);
+    km_heap_summary summary;
+    km_heap_summarize(heap, 0, &summary);
+    assert_int_equal(summary.allocated, 0);
+}
+
+/* Blocks freed before the quarantine started (some that filled their blocks exactly) are free
+ * blocks like any other once it has. */
+static void a_quarantine_started_on_a_used_heap_keeps_it_consistent(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    void *blocks[100];
+    for (int i = 0; i < 100; i++)
+        blocks[i] = alloc_ok(heap, 64);
+    for (int i = 0; i < 100; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    km_heap_set_quarantine(heap, 4096);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (int i = 0; i < 100; i += 2)
+        blocks[i] = alloc_ok(heap, 64);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_freed_block_waits_until_the_limit_is_freed_after_it,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_run_holding_blocks_is_not_given_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_quarantine_started_on_a_used_heap_keeps_it_consistent,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
