@@ -258,9 +258,16 @@ static void op_create(shadow_heap *heap, reader *r)
     unsigned flags = (bits & 1 ? KM_HEAP_NO_SERIALIZE : 0) | (bits & 2 ? KM_HEAP_EXECUTABLE : 0) |
                      (bits & 4 ? KM_HEAP_RAISE : 0);
     uint64_t seed = 0x1234 + (uint64_t)read_u8(r) * 0x9E3779B97F4A7C15ull;
+    /* Some heaps keep freed blocks in quarantine (KM_HEAP_DELAY_FREE), a small one or a big. */
+    static const size_t quarantines[4] = {0, 0, 4096, 256 << 10};
+    size_t quarantine = quarantines[(bits >> 3) & 3];
     if (heap->heap)
         destroy_heap(heap);
     create_heap(heap, initial, maximum, flags, seed, armed_failure);
+    if (heap->heap && quarantine) {
+        km_heap_set_quarantine(heap->heap, quarantine);
+        shadow_check_heap(heap, "a quarantine started");
+    }
 }
 
 /* --- Allocating, freeing, resizing ------------------------------------------------------- */
