@@ -43,10 +43,12 @@ static void report_bad_block(km_status status)
     km_nt_set_last_error(ERROR_INVALID_PARAMETER);
 }
 
-/* A free that did not free: a second free of a block is heap corruption, as on Windows. */
+/* A free that did not free: a second free of a block is heap corruption, as on Windows, and so
+ * is any bad pointer when the heap validates its parameters. */
 static void report_bad_free(km_status status)
 {
-    report_bad_block(status == KM_FREED ? KM_CORRUPTED : status);
+    bool corrupt = status == KM_FREED || km_heap_validates_parameters();
+    report_bad_block(corrupt ? KM_CORRUPTED : status);
 }
 
 void *km_heap_call_alloc(km_heap *heap, DWORD flags, SIZE_T size)

@@ -20,6 +20,54 @@ static km_heap *process_heap;
 static HANDLE process_heap_handle;
 static volatile LONG terminate_on_corruption;
 static size_t delay_free_bytes;
+static unsigned debug_modes;
+static bool validate_parameters;
+
+/* NtGlobalFlag's heap bits (gflags), as Windows reads them when it makes a heap. */
+#define KM_FLG_HEAP_ENABLE_TAIL_CHECK 0x10u
+#define KM_FLG_HEAP_VALIDATE_PARAMETERS 0x40u
+#define KM_FLG_HEAP_VALIDATE_ALL 0x80u
+
+static bool token_is(const WCHAR *start, size_t length, const WCHAR *word)
+{
+    size_t i = 0;
+    while (i < length && word[i] && start[i] == word[i])
+        i++;
+    return i == length && !word[i];
+}
+
+/* The heap debug modes: NtGlobalFlag's (from Image File Execution Options or a debugger, as on
+ * Windows), and KM_HEAP_DEBUG's comma-separated words (tail, validate, all; free and page are
+ * Windows' free checking and page heap, which kernel32_mem does not have yet). */
+static void read_debug_modes(void)
+{
+    uint32_t global_flags = km_nt_global_flags();
+    if (global_flags & KM_FLG_HEAP_ENABLE_TAIL_CHECK)
+        debug_modes |= KM_HEAP_DEBUG_TAIL;
+    if (global_flags & KM_FLG_HEAP_VALIDATE_ALL)
+        debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
+    validate_parameters = (global_flags & KM_FLG_HEAP_VALIDATE_PARAMETERS) != 0;
+    WCHAR value[64];
+    if (!km_nt_environment_get(L"KM_HEAP_DEBUG", value, 64))
+        return;
+    for (const WCHAR *start = value; *start;) {
+        size_t length = 0;
+        while (start[length] && start[length] != L',')
+            length++;
+        if (token_is(start, length, L"tail"))
+            debug_modes |= KM_HEAP_DEBUG_TAIL;
+        else if (token_is(start, length, L"all"))
+            debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
+        else if (token_is(start, length, L"validate"))
+            validate_parameters = true;
+        start += length + (start[length] == L',');
+    }
+}
+
+bool km_heap_validates_parameters(void)
+{
+    return validate_parameters;
+}
 
 /* KM_HEAP_DELAY_FREE=N: every heap keeps N bytes of freed blocks out of reuse (a decimal count;
  * anything else, or nothing, keeps none). */
@@ -39,6 +87,8 @@ static size_t read_delay_free(void)
 
 void km_heap_apply_settings(km_heap *heap)
 {
+    if (debug_modes)
+        km_heap_set_debug(heap, debug_modes);
     if (delay_free_bytes)
         km_heap_set_quarantine(heap, delay_free_bytes);
 }
@@ -47,6 +97,7 @@ bool km_api_process_attach(void *self)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
     delay_free_bytes = read_delay_free();
+    read_debug_modes();
     km_registry_init(&registry, platform->threads, platform->pages);
     km_handle_table_init(&moveable_handles, platform->pages);
     if (km_heap_create(platform, 0, 0, 0, &process_heap) != KM_OK ||

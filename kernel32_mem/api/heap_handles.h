@@ -24,6 +24,10 @@ HANDLE km_process_heap_handle(void);
  * a heap just made. */
 void km_heap_apply_settings(km_heap *heap);
 
+/* Whether a bad pointer given to a heap is heap corruption (FLG_HEAP_VALIDATE_PARAMETERS, or
+ * KM_HEAP_DEBUG=validate), not only an error. */
+bool km_heap_validates_parameters(void);
+
 /* The live heap a handle names, or NULL. */
 km_heap *km_heap_from_handle(HANDLE handle);
 

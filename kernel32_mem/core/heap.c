@@ -223,6 +223,24 @@ unsigned km_heap_flags(const km_heap *heap)
     return heap->flags;
 }
 
+bool km_heap_set_debug(km_heap *heap, unsigned modes)
+{
+    bool locked = km_heap_enter(heap, 0);
+    bool unused = heap->allocated_bytes == 0 && heap->large.count == 0;
+    for (unsigned c = 0; unused && c < KM_SIZE_CLASS_COUNT; c++)
+        unused = heap->partial_runs[c] == 0;
+    if (unused)
+        heap->debug = modes;
+    km_heap_leave(heap, locked);
+    return unused;
+}
+
+/* KM_HEAP_DEBUG_VALIDATE_ALL: the whole heap, checked before a call touches it. */
+static bool damaged_locked(const km_heap *heap)
+{
+    return (heap->debug & KM_HEAP_DEBUG_VALIDATE_ALL) && !km_heap_is_consistent_locked(heap);
+}
+
 void km_heap_set_quarantine(km_heap *heap, size_t bytes)
 {
     bool locked = km_heap_enter(heap, 0);
@@ -319,8 +337,9 @@ static bool is_large_request(const km_heap *heap, size_t size)
 static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
-    if (size <= KM_RUN_BLOCK_MAX) {
-        block = km_run_alloc_locked(heap, km_size_class_of(size), size, status);
+    size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
+    if (size <= KM_RUN_BLOCK_MAX - tail) {
+        block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
     } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
         *status = KM_NO_MEMORY;
         block = NULL;
@@ -348,7 +367,11 @@ static void free_locked(km_heap *heap, const km_block_ref *ref)
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
 {
     bool locked = km_heap_enter(heap, flags);
-    void *block = alloc_locked(heap, size, 0, status);
+    void *block = NULL;
+    if (damaged_locked(heap))
+        *status = KM_CORRUPTED;
+    else
+        block = alloc_locked(heap, size, 0, status);
     km_heap_leave(heap, locked);
     /* A large block's pages are fresh from the system and read as zero already. */
     if (block && (flags & KM_HEAP_ZERO) && !is_large_request(heap, size))
@@ -360,7 +383,9 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. */
     if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
@@ -377,7 +402,8 @@ static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
     if (!ref->segment)
         return km_large_resize_locked(heap, ref->large_index, size);
     if (ref->run->size_class != KM_SPAN_CLASS) {
-        if (size > ref->capacity)
+        size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
+        if (size > ref->capacity - tail)
             return false;
         km_run_set_requested_locked(heap, ref->run, ref->index, ref->block, size);
         return true;
@@ -392,7 +418,7 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
                             km_status *status)
 {
     km_block_ref ref;
-    *status = km_heap_find_block_locked(heap, data, &ref);
+    *status = damaged_locked(heap) ? KM_CORRUPTED : km_heap_find_block_locked(heap, data, &ref);
     if (*status != KM_OK)
         return NULL;
     size_t old_size = ref.requested;
@@ -433,7 +459,9 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : km_heap_find_block_locked(heap, (uintptr_t)block, &ref);
     if (status == KM_OK)
         *size = ref.requested;
     km_heap_leave(heap, locked);

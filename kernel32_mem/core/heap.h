@@ -57,6 +57,21 @@ unsigned km_heap_flags(const km_heap *heap);
  * A quarantine once started stays (a later call changes nothing); 0, the default, keeps none. */
 void km_heap_set_quarantine(km_heap *heap, size_t bytes);
 
+/* Debug modes, after Windows' gflags heap modes. */
+enum {
+    /* Every block of a run gets KM_HEAP_TAIL_BYTES of fill (0xAB, Windows' tail pattern) after
+     * its request, checked by its free, size and validation: an overflow of even a block whose
+     * request would fill its class exactly is found. */
+    KM_HEAP_DEBUG_TAIL = 1u << 0,
+    /* Every call validates the whole heap first and reports it corrupted if it is not. */
+    KM_HEAP_DEBUG_VALIDATE_ALL = 1u << 1,
+};
+#define KM_HEAP_TAIL_BYTES 16
+
+/* Turns debug modes on; false, changing nothing, once the heap has handed out a block (blocks
+ * made before would fail the checks). */
+bool km_heap_set_debug(km_heap *heap, unsigned modes);
+
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status);
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
 

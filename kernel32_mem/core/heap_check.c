@@ -130,7 +130,7 @@ static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
     return true;
 }
 
-static bool heap_is_consistent_locked(const km_heap *heap)
+bool km_heap_is_consistent_locked(const km_heap *heap)
 {
     size_t allocated = 0, runs_with_free = 0, retained = 0;
     if (heap->magic != KM_HEAP_MAGIC || heap->segment_count == 0)
@@ -156,7 +156,7 @@ bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
         km_block_ref ref;
         valid = km_heap_find_block_locked(heap, (uintptr_t)block, &ref) == KM_OK;
     } else {
-        valid = heap_is_consistent_locked(heap);
+        valid = km_heap_is_consistent_locked(heap);
     }
     km_heap_leave(heap, locked);
     return valid;

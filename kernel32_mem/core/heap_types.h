@@ -168,6 +168,7 @@ struct km_heap {
     km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
     km_large_table large;
     km_quarantine quarantine;
+    unsigned debug; /* KM_HEAP_DEBUG_* */
     km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
                                                           by how full they are (run.c) */
     uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
@@ -280,6 +281,9 @@ void km_run_release_empty_locked(km_heap *heap);
 void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status);
 void km_span_free_locked(km_heap *heap, const km_block_ref *ref);
 bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
+
+/* heap_check.c: the whole heap's consistency (HeapValidate without a block). */
+bool km_heap_is_consistent_locked(const km_heap *heap);
 
 /* quarantine.c */
 /* Starts a quarantine of `bytes` unless one was started. */

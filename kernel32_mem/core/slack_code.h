@@ -17,6 +17,11 @@
 
 #include "core/heap_types.h"
 
+#include <string.h>
+
+/* Windows' tail-checking pattern. */
+#define KM_HEAP_TAIL_FILL 0xab
+
 static inline uint8_t km_canary_of(const km_heap *heap, uintptr_t address)
 {
     return (uint8_t)((((uint64_t)address ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
@@ -57,6 +62,17 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
     }
     if (slack > code_bytes)
         ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
+    if ((heap->debug & KM_HEAP_DEBUG_TAIL) && slack > code_bytes + 1)
+        memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 1);
+}
+
+/* Tail checking: the fill between the canary and the code is intact. */
+static inline bool km_tail_is_intact(const uint8_t *fill, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (fill[i] != KM_HEAP_TAIL_FILL)
+            return false;
+    return true;
 }
 
 static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run, size_t index,
@@ -86,6 +102,9 @@ static inline km_status km_run_requested_locked(const km_heap *heap, const km_ru
     *requested = run->block_size - slack;
     if (slack > code_bytes &&
         ((const uint8_t *)block)[*requested] != km_canary_of(heap, block + *requested))
+        return KM_CORRUPTED;
+    if ((heap->debug & KM_HEAP_DEBUG_TAIL) && slack > code_bytes + 1 &&
+        !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 1))
         return KM_CORRUPTED;
     return KM_OK;
 }

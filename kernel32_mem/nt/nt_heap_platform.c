@@ -73,6 +73,11 @@ void km_nt_terminate_on_corruption(void)
     NtTerminateProcess(KM_NT_CURRENT_PROCESS, KM_STATUS_HEAP_CORRUPTION);
 }
 
+uint32_t km_nt_global_flags(void)
+{
+    return *(const uint32_t *)(km_nt_peb() + KM_NT_PEB_GLOBAL_FLAG);
+}
+
 void km_nt_break_if_debugged(void)
 {
     if (km_nt_peb()[KM_NT_PEB_BEING_DEBUGGED])

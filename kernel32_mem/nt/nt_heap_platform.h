@@ -16,6 +16,9 @@ void km_nt_raise_no_memory(void);
 /* Ends the process with STATUS_HEAP_CORRUPTION; does not return. */
 void km_nt_terminate_on_corruption(void);
 
+/* The process's NtGlobalFlag (PEB), whose heap bits gflags and debuggers set. */
+uint32_t km_nt_global_flags(void);
+
 /* Breaks into the debugger when one is attached (PEB.BeingDebugged); otherwise does nothing. */
 void km_nt_break_if_debugged(void);
 

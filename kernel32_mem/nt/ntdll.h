@@ -96,6 +96,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_PROCESS_ID 0x40
 #define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x10
+#define KM_NT_PEB_GLOBAL_FLAG 0xbc
 #define KM_NT_PEB_LOADER_DATA 0x18
 #define KM_NT_PEB_PROCESS_HEAP 0x30
 #define KM_NT_PEB_SESSION_ID 0x2c0
@@ -106,6 +107,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_PROCESS_ID 0x20
 #define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x8
+#define KM_NT_PEB_GLOBAL_FLAG 0x68
 #define KM_NT_PEB_LOADER_DATA 0xc
 #define KM_NT_PEB_PROCESS_HEAP 0x18
 #define KM_NT_PEB_SESSION_ID 0x1d4

@@ -1,0 +1,128 @@
+/* The debug modes (km_heap_set_debug) on the host: tail checking finds an overflow that the
+ * default heap cannot (a request that fills its block exactly has no slack to guard), and
+ * validate-all turns any damage into an error of the next call, whatever block it names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/heap.h"
+#include "host_pages.h"
+#include "host_threads.h"
+
+typedef struct fixture {
+    km_host_pages pages;
+    km_heap *heap;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    km_host_pages_init(&f->pages);
+    km_heap_platform platform = km_host_platform(&f->pages);
+    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    km_heap_destroy(f->heap);
+    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
+    free(f);
+    return leaked ? -1 : 0;
+}
+
+static char *alloc_ok(km_heap *heap, size_t size)
+{
+    km_status status;
+    char *block = km_heap_alloc(heap, 0, size, &status);
+    assert_non_null(block);
+    return block;
+}
+
+/* Without tail checking a 64-byte request fills its block: a byte past it is the next block's,
+ * and nothing can tell. */
+static void by_default_an_exact_fit_overflow_goes_unseen(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *block = alloc_ok(heap, 64);
+    char *next = alloc_ok(heap, 64);
+    assert_ptr_equal(next, block + 64);
+    block[64] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, next), KM_OK);
+}
+
+static void tail_checking_finds_overflows_of_1_8_and_16_bytes(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_TAIL));
+    static const size_t overflows[] = {1, 8, 16};
+    for (size_t i = 0; i < 3; i++) {
+        char *block = alloc_ok(heap, 64);
+        size_t size;
+        assert_int_equal(km_heap_size(heap, 0, block, &size), KM_OK);
+        assert_int_equal(size, 64);
+        memset(block, 0, 64); /* the request itself is the program's */
+        block[64 + overflows[i] - 1] ^= 0x5a;
+        assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+        assert_false(km_heap_validate(heap, 0, NULL));
+        block[64 + overflows[i] - 1] ^= 0x5a; /* repaired, so the next case starts clean */
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    }
+    /* A block resized in place keeps its tail. */
+    char *block = alloc_ok(heap, 100);
+    km_status status;
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 40, &status), block);
+    block[41] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+    block[41] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+static void validate_all_makes_any_damage_the_next_calls_error(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_VALIDATE_ALL));
+    char *damaged = alloc_ok(heap, 40);
+    char *other = alloc_ok(heap, 1000);
+    damaged[40] ^= 0x5a;
+    km_status status;
+    assert_null(km_heap_alloc(heap, 0, 10, &status));
+    assert_int_equal(status, KM_CORRUPTED);
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, other, &size), KM_CORRUPTED);
+    damaged[40] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, other), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, damaged), KM_OK);
+}
+
+static void debug_modes_are_refused_once_a_block_was_handed_out(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *block = alloc_ok(heap, 10);
+    assert_false(km_heap_set_debug(heap, KM_HEAP_DEBUG_TAIL));
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+        T(by_default_an_exact_fit_overflow_goes_unseen),
+        T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
+        T(validate_all_makes_any_damage_the_next_calls_error),
+        T(debug_modes_are_refused_once_a_block_was_handed_out),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
