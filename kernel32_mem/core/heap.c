@@ -250,8 +250,8 @@ void km_heap_set_quarantine(km_heap *heap, size_t bytes)
 
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
 {
-    if (heap->pages->owner_of) {
-        km_segment *segment = heap->pages->owner_of(heap->pages, (const void *)address);
+    if (heap->pages->owner_map) {
+        km_segment *segment = km_pages_owner(heap->pages->owner_map, address);
         return segment && segment->heap == heap ? segment : NULL;
     }
     size_t low = 0, high = heap->segment_count;

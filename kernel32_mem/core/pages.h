@@ -16,18 +16,20 @@
  * - decommit and release cannot fail for a range the core got from this provider.
  * - Addresses and sizes passed to commit and decommit are multiples of page_size, inside one
  *   reservation; release takes exactly what reserve returned.
- * - set_owner and owner_of, which may both be NULL, are an owner map over the provider's
+ * - set_owner and owner_map, which may both be NULL, are an owner map over the provider's
  *   reservations: set_owner names the owner of a whole reservation (NULL to forget it, which the
- *   core does before releasing), and owner_of returns the owner named for the reservation an
- *   address lies in, or NULL, from any thread, without a lock and without touching the address.
- *   The core names its segments, so that a pointer leads to its segment in constant time;
- *   without the map it searches the heap's segments. set_owner may fail with KM_NO_MEMORY.
+ *   core does before releasing; it may fail with KM_NO_MEMORY), and owner_map is the map itself,
+ *   which the core reads inline (km_pages_owner), from any thread, without a lock and without
+ *   touching the address: a pointer leads to its segment in two loads. Without a map the core
+ *   searches the heap's segments.
  */
 #ifndef KM_CORE_PAGES_H
 #define KM_CORE_PAGES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/status.h"
 
@@ -40,9 +42,36 @@ struct km_pages {
     void (*release)(km_pages *self, void *address, size_t size);
     void *(*reserve_committed)(km_pages *self, size_t size, bool executable);
     km_status (*set_owner)(km_pages *self, void *base, size_t size, void *owner);
-    void *(*owner_of)(km_pages *self, const void *address);
+    const struct km_owner_map *owner_map;
     size_t page_size;
     size_t granularity;
 };
+
+/* The owner map's layout: a word per granule (1 << granule_shift bytes), in leaves of
+ * 1 << leaf_shift bytes of address space found through a directory of leaf_count entries (NULL:
+ * nothing recorded there). A word is 0 for memory not the provider's, KM_OWNER_NONE for its
+ * memory without an owner, or the owner. */
+typedef struct km_owner_map {
+    _Atomic(_Atomic uintptr_t *) *leaves;
+    size_t leaf_count;
+    unsigned granule_shift;
+    unsigned leaf_shift;
+} km_owner_map;
+
+#define KM_OWNER_NONE ((uintptr_t)1)
+
+static inline void *km_pages_owner(const km_owner_map *map, uintptr_t address)
+{
+    size_t leaf_index = (size_t)((uint64_t)address >> map->leaf_shift);
+    if (leaf_index >= map->leaf_count)
+        return NULL;
+    _Atomic uintptr_t *leaf = atomic_load_explicit(&map->leaves[leaf_index], memory_order_acquire);
+    if (!leaf)
+        return NULL;
+    size_t granule = (address >> map->granule_shift) &
+                     (((size_t)1 << (map->leaf_shift - map->granule_shift)) - 1);
+    uintptr_t word = atomic_load_explicit(&leaf[granule], memory_order_acquire);
+    return word > KM_OWNER_NONE ? (void *)word : NULL;
+}
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "nt/nt_address_map.h"
 
+#include "core/pages.h"
 #include "nt/nt_virtual.h"
 
 #include <stdatomic.h>
@@ -28,29 +29,41 @@
 #endif
 #define LEAF_COUNT ((size_t)1 << (ADDRESS_BITS - LEAF_SHIFT))
 
-#define NOT_OWNED ((uintptr_t)1)
+#define NOT_OWNED KM_OWNER_NONE
 
-typedef struct leaf {
-    _Atomic uintptr_t granules[GRANULES_PER_LEAF];
-} leaf;
+/* A leaf: GRANULES_PER_LEAF words. */
+typedef _Atomic uintptr_t *leaf;
 
-static _Atomic(leaf *) directory[LEAF_COUNT];
+static _Atomic(leaf) directory[LEAF_COUNT];
 
-static leaf *leaf_for(uintptr_t address, bool create)
+/* The layout the heap core reads the map by (core/pages.h). */
+static const km_owner_map owner_map = {
+    .leaves = directory,
+    .leaf_count = LEAF_COUNT,
+    .granule_shift = GRANULE_SHIFT,
+    .leaf_shift = LEAF_SHIFT,
+};
+
+const km_owner_map *km_nt_address_owner_map(void)
+{
+    return &owner_map;
+}
+
+static leaf leaf_for(uintptr_t address, bool create)
 {
     size_t index = (size_t)((uint64_t)address >> LEAF_SHIFT);
     if (index >= LEAF_COUNT)
         return NULL;
-    leaf *found = atomic_load_explicit(&directory[index], memory_order_acquire);
+    leaf found = atomic_load_explicit(&directory[index], memory_order_acquire);
     if (found || !create)
         return found;
     void *memory = NULL;
-    SIZE_T size = sizeof(leaf);
+    SIZE_T size = GRANULES_PER_LEAF * sizeof(uintptr_t);
     if (km_nt_virtual_alloc(KM_NT_SELF, &memory, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) !=
         0)
         return NULL;
-    leaf *expected = NULL;
-    if (atomic_compare_exchange_strong_explicit(&directory[index], &expected, (leaf *)memory,
+    leaf expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&directory[index], &expected, (leaf)memory,
                                                 memory_order_acq_rel, memory_order_acquire))
         return memory;
     /* Another thread made this leaf first. */
@@ -65,7 +78,7 @@ static bool store(const void *base, size_t size, uintptr_t value)
 {
     uintptr_t first = (uintptr_t)base >> GRANULE_SHIFT;
     uintptr_t end = ((uintptr_t)base + size + ((uintptr_t)1 << GRANULE_SHIFT) - 1) >> GRANULE_SHIFT;
-    leaf *words = NULL;
+    leaf words = NULL;
     for (uintptr_t granule = first; granule < end; granule++) {
         size_t index = granule % GRANULES_PER_LEAF;
         if (!words || index == 0) {
@@ -77,7 +90,7 @@ static bool store(const void *base, size_t size, uintptr_t value)
                 continue;
             }
         }
-        atomic_store_explicit(&words->granules[index], value, memory_order_release);
+        atomic_store_explicit(&words[index], value, memory_order_release);
     }
     return true;
 }
@@ -102,20 +115,14 @@ void km_nt_address_map_remove(const void *base, size_t size)
 
 static uintptr_t word_of(const void *address)
 {
-    leaf *words = leaf_for((uintptr_t)address, false);
+    leaf words = leaf_for((uintptr_t)address, false);
     if (!words)
         return 0;
     size_t index = ((uintptr_t)address >> GRANULE_SHIFT) % GRANULES_PER_LEAF;
-    return atomic_load_explicit(&words->granules[index], memory_order_acquire);
+    return atomic_load_explicit(&words[index], memory_order_acquire);
 }
 
 bool km_nt_address_is_ours(const void *address)
 {
     return word_of(address) != 0;
-}
-
-void *km_nt_address_owner(const void *address)
-{
-    uintptr_t word = word_of(address);
-    return word == NOT_OWNED ? NULL : (void *)word;
 }

@@ -28,7 +28,7 @@ void km_nt_address_map_remove(const void *base, size_t size);
 /* Whether address lies in a range recorded as ours. Takes no lock and reads only the map. */
 bool km_nt_address_is_ours(const void *address);
 
-/* The owner named for address, or NULL. Takes no lock and reads only the map. */
-void *km_nt_address_owner(const void *address);
+/* The map's layout, for the heap core to read inline (core/pages.h). */
+const struct km_owner_map *km_nt_address_owner_map(void);
 
 #endif

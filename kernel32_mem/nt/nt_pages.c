@@ -72,12 +72,6 @@ static km_status nt_set_owner(km_pages *self, void *base, size_t size, void *own
     return KM_OK;
 }
 
-static void *nt_owner_of(km_pages *self, const void *address)
-{
-    (void)self;
-    return km_nt_address_owner(address);
-}
-
 km_pages *km_nt_pages(void)
 {
     static km_pages pages = {
@@ -87,10 +81,10 @@ km_pages *km_nt_pages(void)
         .release = nt_release,
         .reserve_committed = nt_reserve_committed,
         .set_owner = nt_set_owner,
-        .owner_of = nt_owner_of,
     };
     /* Racing first callers store the same values. */
     if (!pages.granularity) {
+        pages.owner_map = km_nt_address_owner_map();
         pages.page_size = km_nt_page_size();
         pages.granularity = km_nt_allocation_granularity();
     }

@@ -200,7 +200,7 @@ static void without_an_owner_map_segments_are_searched(void **state)
 {
     fixture *f = *state;
     f->pages.pages.set_owner = NULL;
-    f->pages.pages.owner_of = NULL;
+    f->pages.pages.owner_map = NULL;
     a_growable_heap_describes_its_new_segments_as_it_uses_them(state);
 }
 

@@ -103,17 +103,17 @@ static void *host_reserve_committed(km_pages *pages, size_t size, bool executabl
 #define OWNER_LEAF_GRANULES ((size_t)1 << (OWNER_LEAF_SHIFT - OWNER_GRANULE_SHIFT))
 #define OWNER_LEAVES ((size_t)1 << (47 - OWNER_LEAF_SHIFT))
 
-static _Atomic(_Atomic(void *) *) owner_leaves[OWNER_LEAVES];
+static _Atomic(_Atomic uintptr_t *) owner_leaves[OWNER_LEAVES];
 
-static _Atomic(void *) *owner_leaf(uintptr_t address, bool create)
+static _Atomic uintptr_t *owner_leaf(uintptr_t address, bool create)
 {
     size_t index = (size_t)(address >> OWNER_LEAF_SHIFT);
     if (index >= OWNER_LEAVES)
         return NULL;
-    _Atomic(void *) *leaf = atomic_load_explicit(&owner_leaves[index], memory_order_acquire);
+    _Atomic uintptr_t *leaf = atomic_load_explicit(&owner_leaves[index], memory_order_acquire);
     if (leaf || !create)
         return leaf;
-    size_t bytes = OWNER_LEAF_GRANULES * sizeof(void *);
+    size_t bytes = OWNER_LEAF_GRANULES * sizeof(uintptr_t);
     void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED)
         return NULL;
@@ -131,28 +131,24 @@ static km_status host_set_owner(km_pages *pages, void *base, size_t size, void *
         return KM_NO_MEMORY;
     uintptr_t end = (uintptr_t)base + size;
     for (uintptr_t at = (uintptr_t)base; at < end; at += (uintptr_t)1 << OWNER_GRANULE_SHIFT) {
-        _Atomic(void *) *leaf = owner_leaf(at, owner != NULL);
+        _Atomic uintptr_t *leaf = owner_leaf(at, owner != NULL);
         if (!leaf) {
             if (owner)
                 return KM_NO_MEMORY;
             continue;
         }
-        atomic_store_explicit(&leaf[(at >> OWNER_GRANULE_SHIFT) % OWNER_LEAF_GRANULES], owner,
-                              memory_order_release);
+        atomic_store_explicit(&leaf[(at >> OWNER_GRANULE_SHIFT) % OWNER_LEAF_GRANULES],
+                              (uintptr_t)owner, memory_order_release);
     }
     return KM_OK;
 }
 
-static void *host_owner_of(km_pages *pages, const void *address)
-{
-    (void)pages;
-    _Atomic(void *) *leaf = owner_leaf((uintptr_t)address, false);
-    if (!leaf)
-        return NULL;
-    return atomic_load_explicit(&leaf[((uintptr_t)address >> OWNER_GRANULE_SHIFT) %
-                                      OWNER_LEAF_GRANULES],
-                                memory_order_acquire);
-}
+static const km_owner_map host_owner_map = {
+    .leaves = owner_leaves,
+    .leaf_count = OWNER_LEAVES,
+    .granule_shift = OWNER_GRANULE_SHIFT,
+    .leaf_shift = OWNER_LEAF_SHIFT,
+};
 
 void km_host_pages_init(km_host_pages *host)
 {
@@ -163,7 +159,7 @@ void km_host_pages_init(km_host_pages *host)
                   .release = host_release,
                   .reserve_committed = host_reserve_committed,
                   .set_owner = host_set_owner,
-                  .owner_of = host_owner_of,
+                  .owner_map = &host_owner_map,
                   .page_size = HOST_PAGE_SIZE,
                   .granularity = HOST_GRANULARITY},
         .failures_after = -1,
