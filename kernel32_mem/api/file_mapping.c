@@ -128,13 +128,12 @@ HANDLE WINAPI CreateFileMappingA(HANDLE file, LPSECURITY_ATTRIBUTES security, DW
                                       NUMA_NO_PREFERRED_NODE);
 }
 
-/* FILE_MAP_* access as section access rights; FILE_MAP_COPY needs only read access. */
+/* FILE_MAP_* access as section access rights. FILE_MAP_COPY shares its bit with SECTION_QUERY:
+ * alone it asks for a copy-on-write view, which needs read access; with other rights it is the
+ * query right, kept as it is. */
 static ACCESS_MASK section_access_of(DWORD access)
 {
-    ACCESS_MASK rights = access & ~(DWORD)FILE_MAP_COPY;
-    if (access & FILE_MAP_COPY)
-        rights |= SECTION_MAP_READ;
-    return rights;
+    return access == FILE_MAP_COPY ? SECTION_MAP_READ : access;
 }
 
 static HANDLE open_file_mapping_w(DWORD access, BOOL inherit, LPCWSTR name)

@@ -28,13 +28,24 @@ static BOOL succeeded(NTSTATUS status)
     return FALSE;
 }
 
+/* Whether address lies in a mapped view: committing there, any protection a view may have
+ * (copy-on-write too) is the kernel's to judge, as Windows leaves it. */
+static BOOL is_in_a_view(HANDLE process, LPVOID address)
+{
+    MEMORY_BASIC_INFORMATION info;
+    return address && km_nt_virtual_query(process, address, &info, sizeof info, NULL) == 0 &&
+           info.Type == MEM_MAPPED;
+}
+
 static LPVOID virtual_alloc_ex(HANDLE process, LPVOID address, SIZE_T size, DWORD type,
                                DWORD protect)
 {
     void *base = address;
 
-    BOOL valid =
-        size && km_allocation_type_is_valid(type) && km_private_protection_is_valid(protect);
+    BOOL protection_ok = km_private_protection_is_valid(protect) ||
+                         (km_protection_is_valid(protect) && type == MEM_COMMIT &&
+                          is_in_a_view(process, address));
+    BOOL valid = size && km_allocation_type_is_valid(type) && protection_ok;
 
     /* The first 64 KiB are never mapped, so that NULL plus a small offset always faults. */
     if (address && (ULONG_PTR)address < km_nt_allocation_granularity())

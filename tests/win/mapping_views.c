@@ -101,6 +101,53 @@ static void open_file_mapping_finds_a_name_plain_and_local(void **state)
     CloseHandle(mapping);
 }
 
+typedef struct section_basic_information {
+    PVOID base;
+    ULONG attributes;
+    LARGE_INTEGER size;
+} section_basic_information;
+
+/* FILE_MAP_COPY is SECTION_QUERY's bit: alone it asks for a copy view, with other rights it is
+ * the right to query the section, which the handle must then have. */
+static void open_file_mapping_with_the_query_right_can_query(void **state)
+{
+    (void)state;
+    typedef LONG(NTAPI * query_section)(HANDLE, int, PVOID, SIZE_T, PSIZE_T);
+    query_section query = (query_section)(void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+                                                                "NtQuerySection");
+    assert_non_null(query);
+    WCHAR name[64];
+    unique_name(name, 64, L"query");
+    HANDLE mapping = anonymous_mapping(PAGE_READWRITE, GRANULARITY, name);
+    HANDLE opened = OpenFileMappingW(SECTION_QUERY | SECTION_MAP_READ, FALSE, name);
+    assert_non_null(opened);
+    section_basic_information info;
+    assert_int_equal(query(opened, 0, &info, sizeof info, NULL), 0);
+    assert_int_equal(info.size.QuadPart, GRANULARITY);
+    CloseHandle(opened);
+    CloseHandle(mapping);
+}
+
+/* Inside a view, committing with a protection only a view can have is the kernel's to judge:
+ * a copy view of a reserved paging-file section commits copy-on-write pages, where private
+ * memory refuses the protection outright. */
+static void committing_copy_on_write_pages_in_a_copy_view_succeeds(void **state)
+{
+    (void)state;
+    HANDLE mapping = anonymous_mapping(PAGE_READWRITE | SEC_RESERVE, GRANULARITY, NULL);
+    char *view = MapViewOfFile(mapping, FILE_MAP_COPY, 0, 0, 0);
+    assert_non_null(view);
+    km_reset_last_error();
+    void *committed = VirtualAlloc(view, 4096, MEM_COMMIT, PAGE_WRITECOPY);
+    assert_ptr_equal(committed, view);
+    view[0] = 1;
+    unmap_view(view);
+    CloseHandle(mapping);
+    km_reset_last_error();
+    assert_null(VirtualAlloc(NULL, 4096, MEM_COMMIT | MEM_RESERVE, PAGE_WRITECOPY));
+    assert_last_error(ERROR_INVALID_PARAMETER);
+}
+
 static void open_file_mapping_of_an_unknown_name_fails_with_file_not_found(void **state)
 {
     (void)state;
@@ -342,6 +389,8 @@ int main(void)
         cmocka_unit_test(a_named_mapping_is_found_again_with_already_exists),
         cmocka_unit_test(open_file_mapping_finds_a_name_plain_and_local),
         cmocka_unit_test(open_file_mapping_of_an_unknown_name_fails_with_file_not_found),
+        cmocka_unit_test(open_file_mapping_with_the_query_right_can_query),
+        cmocka_unit_test(committing_copy_on_write_pages_in_a_copy_view_succeeds),
         cmocka_unit_test(open_file_mapping_without_a_name_fails_with_invalid_parameter),
         cmocka_unit_test(ansi_names_reach_the_same_mapping),
         cmocka_unit_test(an_ansi_name_longer_than_max_path_fails_with_filename_exceeds_range),
