@@ -238,7 +238,8 @@ bool km_heap_set_debug(km_heap *heap, unsigned modes)
 /* KM_HEAP_DEBUG_VALIDATE_ALL: the whole heap, checked before a call touches it. */
 static bool damaged_locked(const km_heap *heap)
 {
-    return (heap->debug & KM_HEAP_DEBUG_VALIDATE_ALL) && !km_heap_is_consistent_locked(heap);
+    return __builtin_expect((heap->debug & KM_HEAP_DEBUG_VALIDATE_ALL) != 0, 0) &&
+           !km_heap_is_consistent_locked(heap);
 }
 
 void km_heap_set_quarantine(km_heap *heap, size_t bytes)
@@ -337,7 +338,7 @@ static bool is_large_request(const km_heap *heap, size_t size)
 static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
-    size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
+    size_t tail = __builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) ? KM_HEAP_TAIL_BYTES : 0;
     if (size <= KM_RUN_BLOCK_MAX - tail) {
         block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
     } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
@@ -360,7 +361,8 @@ static void free_locked(km_heap *heap, const km_block_ref *ref)
         km_large_free_locked(heap, ref->large_index);
     else if (ref->run->size_class == KM_SPAN_CLASS)
         km_span_free_locked(heap, ref);
-    else if (!heap->quarantine.limit || !km_quarantine_hold_locked(heap, ref))
+    else if (__builtin_expect(heap->quarantine.limit == 0, 1) ||
+             !km_quarantine_hold_locked(heap, ref))
         km_run_free_locked(heap, ref);
 }
 

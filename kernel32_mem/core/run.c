@@ -163,15 +163,29 @@ static km_status commit_through(km_run *run, uintptr_t end)
 }
 
 /* Takes the lowest free block of a run that has one. */
-static size_t take_free_block(const km_heap *heap, km_run *run)
+/* The same where blocks in quarantine are free to lookups but not to allocation
+ * (quarantine.c): a word's held blocks are masked out. Out of line: without a quarantine the
+ * allocation path should not carry it. */
+__attribute__((noinline)) static size_t take_unheld_block(km_run *run)
 {
     for (size_t w = run->search_word;; w++) {
-        uint64_t word = run->free_map[w];
-        /* Blocks in quarantine are free to lookups but not to allocation (quarantine.c). */
-        if (heap->quarantine.limit)
-            word &= ~run->exact_map[w];
+        uint64_t word = run->free_map[w] & ~run->exact_map[w];
         if (word) {
             run->free_map[w] &= ~(word & -word);
+            run->search_word = (uint16_t)w;
+            return w * 64 + (size_t)__builtin_ctzll(word);
+        }
+    }
+}
+
+static size_t take_free_block(const km_heap *heap, km_run *run)
+{
+    if (__builtin_expect(heap->quarantine.limit != 0, 0))
+        return take_unheld_block(run);
+    for (size_t w = run->search_word;; w++) {
+        uint64_t word = run->free_map[w];
+        if (word) {
+            run->free_map[w] = word & (word - 1);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }

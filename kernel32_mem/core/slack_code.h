@@ -62,7 +62,7 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
     }
     if (slack > code_bytes)
         ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
-    if ((heap->debug & KM_HEAP_DEBUG_TAIL) && slack > code_bytes + 1)
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 1)
         memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 1);
 }
 
@@ -103,7 +103,7 @@ static inline km_status km_run_requested_locked(const km_heap *heap, const km_ru
     if (slack > code_bytes &&
         ((const uint8_t *)block)[*requested] != km_canary_of(heap, block + *requested))
         return KM_CORRUPTED;
-    if ((heap->debug & KM_HEAP_DEBUG_TAIL) && slack > code_bytes + 1 &&
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 1 &&
         !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 1))
         return KM_CORRUPTED;
     return KM_OK;
