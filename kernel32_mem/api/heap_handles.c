@@ -27,6 +27,7 @@ static bool validate_parameters;
 #define KM_FLG_HEAP_ENABLE_TAIL_CHECK 0x10u
 #define KM_FLG_HEAP_VALIDATE_PARAMETERS 0x40u
 #define KM_FLG_HEAP_VALIDATE_ALL 0x80u
+#define KM_FLG_HEAP_PAGE_ALLOCS 0x02000000u
 
 static bool token_is(const WCHAR *start, size_t length, const WCHAR *word)
 {
@@ -37,8 +38,8 @@ static bool token_is(const WCHAR *start, size_t length, const WCHAR *word)
 }
 
 /* The heap debug modes: NtGlobalFlag's (from Image File Execution Options or a debugger, as on
- * Windows), and KM_HEAP_DEBUG's comma-separated words (tail, validate, all; free and page are
- * Windows' free checking and page heap, which kernel32_mem does not have yet). */
+ * Windows), and KM_HEAP_DEBUG's comma-separated words (tail, validate, all, page; free, Windows'
+ * free checking, kernel32_mem does not have yet). */
 static void read_debug_modes(void)
 {
     uint32_t global_flags = km_nt_global_flags();
@@ -46,6 +47,8 @@ static void read_debug_modes(void)
         debug_modes |= KM_HEAP_DEBUG_TAIL;
     if (global_flags & KM_FLG_HEAP_VALIDATE_ALL)
         debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
+    if (global_flags & KM_FLG_HEAP_PAGE_ALLOCS)
+        debug_modes |= KM_HEAP_DEBUG_PAGE;
     validate_parameters = (global_flags & KM_FLG_HEAP_VALIDATE_PARAMETERS) != 0;
     WCHAR value[64];
     if (!km_nt_environment_get(L"KM_HEAP_DEBUG", value, 64))
@@ -58,6 +61,8 @@ static void read_debug_modes(void)
             debug_modes |= KM_HEAP_DEBUG_TAIL;
         else if (token_is(start, length, L"all"))
             debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
+        else if (token_is(start, length, L"page"))
+            debug_modes |= KM_HEAP_DEBUG_PAGE;
         else if (token_is(start, length, L"validate"))
             validate_parameters = true;
         start += length + (start[length] == L',');

@@ -281,7 +281,7 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
         const km_large_block *block = &heap->large.blocks[index];
         *ref = (km_block_ref){.large_index = index,
                               .requested = block->requested,
-                              .capacity = block->reserved - KM_LARGE_DATA_OFFSET};
+                              .capacity = block->reserved - block->data_offset};
         return KM_OK;
     }
 
@@ -339,7 +339,10 @@ static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, k
 {
     void *block;
     size_t tail = __builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) ? KM_HEAP_TAIL_BYTES : 0;
-    if (size <= KM_RUN_BLOCK_MAX - tail) {
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_PAGE, 0) &&
+        !(heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT)) {
+        block = km_large_alloc_guarded_locked(heap, size, status);
+    } else if (size <= KM_RUN_BLOCK_MAX - tail) {
         block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
     } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
         *status = KM_NO_MEMORY;

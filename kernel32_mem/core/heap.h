@@ -65,6 +65,10 @@ enum {
     KM_HEAP_DEBUG_TAIL = 1u << 0,
     /* Every call validates the whole heap first and reports it corrupted if it is not. */
     KM_HEAP_DEBUG_VALIDATE_ALL = 1u << 1,
+    /* The page heap: every block has pages of its own and ends where they do, before a page
+     * left inaccessible, so an overflow faults on the very write (and a freed block's pages go
+     * back at once, so a use after free faults too). Costly: a reservation per block. */
+    KM_HEAP_DEBUG_PAGE = 1u << 2,
 };
 #define KM_HEAP_TAIL_BYTES 16
 

@@ -122,8 +122,8 @@ static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
     for (size_t i = 0; i < table->count; i++) {
         const km_large_block *block = &table->blocks[i];
         if ((i && block->base <= table->blocks[i - 1].base) ||
-            block->requested > block->reserved - KM_LARGE_DATA_OFFSET ||
-            block->committed < block->requested + KM_LARGE_DATA_OFFSET)
+            block->requested > block->reserved - block->data_offset ||
+            block->committed < block->requested + block->data_offset)
             return false;
         *allocated += block->requested;
     }

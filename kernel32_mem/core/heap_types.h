@@ -140,6 +140,7 @@ typedef struct km_large_block {
     size_t reserved;
     size_t committed;
     size_t requested;
+    size_t data_offset; /* KM_LARGE_DATA_OFFSET, or a page-heap block's (large.c) */
 } km_large_block;
 
 /* Large blocks, sorted by base, in a reservation of the table's own. */
@@ -300,5 +301,8 @@ bool km_large_find_locked(const km_large_table *table, uintptr_t data, size_t *i
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size);
 void km_large_release_all(km_heap *heap);
 uintptr_t km_large_data(const km_large_block *block);
+/* The page heap's block: its data ends where its committed pages do, before a page left
+ * inaccessible, so an overflow faults on the very write. */
+void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *status);
 
 #endif

@@ -22,7 +22,7 @@
 
 uintptr_t km_large_data(const km_large_block *block)
 {
-    return block->base + KM_LARGE_DATA_OFFSET;
+    return block->base + block->data_offset;
 }
 
 /* The first index whose block starts at or after base. */
@@ -41,13 +41,11 @@ static size_t lower_bound(const km_large_table *table, uintptr_t base)
 
 bool km_large_find_locked(const km_large_table *table, uintptr_t data, size_t *index)
 {
-    if (data < KM_LARGE_DATA_OFFSET || table->count == 0)
+    /* The block that starts at or before data, whose data must be exactly there. */
+    size_t at = lower_bound(table, data + 1);
+    if (at == 0 || km_large_data(&table->blocks[at - 1]) != data)
         return false;
-    uintptr_t base = data - KM_LARGE_DATA_OFFSET;
-    size_t at = lower_bound(table, base);
-    if (at == table->count || table->blocks[at].base != base)
-        return false;
-    *index = at;
+    *index = at - 1;
     return true;
 }
 
@@ -101,7 +99,35 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
     km_large_table *table = &heap->large;
     size_t at = lower_bound(table, (uintptr_t)base);
     memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
-    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size};
+    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size,
+                                         KM_LARGE_DATA_OFFSET};
+    table->count++;
+    return (void *)km_large_data(&table->blocks[at]);
+}
+
+void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *status)
+{
+    size_t page = heap->pages->page_size;
+    size_t data_bytes, committed, reserved;
+    if (!km_align_up(size ? size : 1, KM_BLOCK_ALIGNMENT, &data_bytes) ||
+        !km_align_up(data_bytes, page, &committed) || committed > SIZE_MAX - page ||
+        !km_align_up(committed + page, heap->pages->granularity, &reserved)) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    }
+    *status = grow_table(heap);
+    if (*status != KM_OK)
+        return NULL;
+    void *base = km_heap_reserve_locked(heap, reserved, committed);
+    if (!base) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    }
+    km_large_table *table = &heap->large;
+    size_t at = lower_bound(table, (uintptr_t)base);
+    memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
+    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size,
+                                         committed - data_bytes};
     table->count++;
     return (void *)km_large_data(&table->blocks[at]);
 }
@@ -119,6 +145,9 @@ void km_large_free_locked(km_heap *heap, size_t index)
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
 {
     km_large_block *block = &heap->large.blocks[index];
+    /* A guarded block's end is fixed against its guard page: it moves to change size. */
+    if (block->data_offset != KM_LARGE_DATA_OFFSET)
+        return false;
     size_t committed = 0;
     if (size > block->reserved - KM_LARGE_DATA_OFFSET ||
         !km_align_up(size + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))

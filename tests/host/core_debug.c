@@ -106,6 +106,40 @@ static void validate_all_makes_any_damage_the_next_calls_error(void **state)
     assert_int_equal(km_heap_free(heap, 0, damaged), KM_OK);
 }
 
+/* The page heap: every block ends against an inaccessible page, and is found, sized, resized
+ * (moving), walked and freed like a large block. */
+static void page_heap_blocks_end_against_their_guard(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = f->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_PAGE));
+    static const size_t sizes[] = {0, 1, 64, 100, 4096, 70000};
+    char *blocks[6];
+    for (size_t i = 0; i < 6; i++) {
+        blocks[i] = alloc_ok(heap, sizes[i]);
+        size_t aligned = (sizes[i] ? sizes[i] + 15 : 16) & ~(size_t)15;
+        /* The data ends where the committed pages do: the next byte is the guard page. */
+        assert_int_equal(((uintptr_t)blocks[i] + aligned) % 4096, 0);
+        size_t size;
+        assert_int_equal(km_heap_size(heap, 0, blocks[i], &size), KM_OK);
+        assert_int_equal(size, sizes[i]);
+    }
+    km_status status;
+    char *moved = km_heap_realloc(heap, 0, blocks[2], 200, &status);
+    assert_non_null(moved);
+    assert_ptr_not_equal(moved, blocks[2]);
+    blocks[2] = moved;
+    assert_true(km_heap_validate(heap, 0, NULL));
+    size_t busy = 0;
+    km_walk_entry entry = {0};
+    while (km_heap_walk(heap, &entry) == KM_OK)
+        busy += entry.kind == KM_WALK_BUSY;
+    assert_int_equal(busy, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_INVALID_POINTER);
+}
+
 static void debug_modes_are_refused_once_a_block_was_handed_out(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
@@ -121,6 +155,7 @@ int main(void)
         T(by_default_an_exact_fit_overflow_goes_unseen),
         T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
         T(validate_all_makes_any_damage_the_next_calls_error),
+        T(page_heap_blocks_end_against_their_guard),
         T(debug_modes_are_refused_once_a_block_was_handed_out),
 #undef T
     };

@@ -5,9 +5,10 @@
  *   1          the free the case makes failed (an error, the process goes on);
  *   2          (write after free) the next block handed out was the freed one;
  *   0xC0000374 the free found the damage and ended the process (STATUS_HEAP_CORRUPTION).
- * The modes are the default heap, tail checking (KM_HEAP_DEBUG=tail) and quarantine
- * (KM_HEAP_DELAY_FREE); Windows' free checking and page heap are not implemented yet. The
- * README's corruption table is this file's table. */
+ *   0xC0000005 the bad access itself faulted (the page heap's guard pages).
+ * The modes are the default heap, tail checking (KM_HEAP_DEBUG=tail), quarantine
+ * (KM_HEAP_DELAY_FREE) and the page heap (KM_HEAP_DEBUG=page); Windows' free checking is not
+ * implemented yet. The README's corruption table is this file's table. */
 static int corruption_child(const char *action);
 #define KM_HEAP_CHILD corruption_child
 #include "heap_test.h"
@@ -101,36 +102,43 @@ static int corruption_child(const char *action)
 
 typedef struct corruption_case {
     const char *action;
-    DWORD ours[3]; /* kernel32_mem, 64-bit, in the default, tail-checking and quarantine modes */
+    DWORD ours[4]; /* kernel32_mem, 64-bit: default, tail checking, quarantine, page heap */
     DWORD wine;    /* Wine 8's own heap, as observed (it never ends a process on purpose) */
 } corruption_case;
 
-static const char *const modes[3] = {"default", "tail", "quarantine"};
+static const char *const modes[4] = {"default", "tail", "quarantine", "page"};
 
-#define SAME(code) {code, code, code}
+#define FAULTED 0xC0000005u
+#define SAME(code) {code, code, code, code}
 
 static const corruption_case cases[] = {
     /* A request that leaves slack is guarded by a canary; one that fills its class is not,
      * until tail checking gives every block slack. */
-    {"overflow-1-of-40", SAME(TERMINATED), VALIDATE_FAILED},
-    {"overflow-1", {0, TERMINATED, 0}, 0},
-    {"overflow-8", {0, TERMINATED, 0}, 0},
-    {"overflow-16", {0, TERMINATED, 0}, VALIDATE_FAILED},
-    {"overflow-64", {0, TERMINATED, 0}, VALIDATE_FAILED},
-    /* The bytes before a block are the end of the block before it, whose guard they break. */
-    {"underflow-8", SAME(TERMINATED), VALIDATE_FAILED | 1},
-    {"double-free", SAME(TERMINATED), 1},
+    /* The page heap ends a block at its guard page, but a request that is not a multiple of 16
+     * leaves alignment slack before it, which it does not check. */
+    {"overflow-1-of-40", {TERMINATED, TERMINATED, TERMINATED, 0}, VALIDATE_FAILED},
+    {"overflow-1", {0, TERMINATED, 0, FAULTED}, 0},
+    {"overflow-8", {0, TERMINATED, 0, FAULTED}, 0},
+    {"overflow-16", {0, TERMINATED, 0, FAULTED}, VALIDATE_FAILED},
+    {"overflow-64", {0, TERMINATED, 0, FAULTED}, VALIDATE_FAILED},
+    /* The bytes before a block are the end of the block before it, whose guard they break; in
+     * the page heap they are the block's own page, unguarded. */
+    {"underflow-8", {TERMINATED, TERMINATED, TERMINATED, 0}, VALIDATE_FAILED | 1},
+    /* A page-heap block's pages are gone once freed: a second free finds no block. */
+    {"double-free", {TERMINATED, TERMINATED, TERMINATED, 1}, 1},
     {"interior-free", SAME(1), 1},
     {"other-heap", SAME(1), 1},
     /* A freed block's contents are the heap's to ignore; the quarantine keeps it from the next
      * owner, so the stale write lands in no one's data. Wine 8 keeps its free list in freed
      * blocks: the stale write breaks it, and the next allocation faults. */
-    {"write-after-free", {2, 2, 0}, 0xC0000005},
+    {"write-after-free", {2, 2, 0, FAULTED}, FAULTED},
 };
 
 static DWORD run_case(const char *action, const char *mode)
 {
-    SetEnvironmentVariableA("KM_HEAP_DEBUG", strcmp(mode, "tail") ? NULL : "tail");
+    SetEnvironmentVariableA("KM_HEAP_DEBUG", !strcmp(mode, "tail")   ? "tail"
+                                             : !strcmp(mode, "page") ? "page"
+                                                                     : NULL);
     SetEnvironmentVariableA("KM_HEAP_DELAY_FREE", strcmp(mode, "quarantine") ? NULL : "65536");
     DWORD code = km_exit_code_of_child(action);
     SetEnvironmentVariableA("KM_HEAP_DEBUG", NULL);
@@ -148,7 +156,7 @@ static void every_case_is_found_when_and_as_the_table_says(void **state)
     int mismatches = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         /* The system's heap has none of kernel32_mem's modes: one run of each case. */
-        for (int mode = 0; mode < (KM_TEST_SIDE_OURS ? 3 : 1); mode++) {
+        for (int mode = 0; mode < (KM_TEST_SIDE_OURS ? 4 : 1); mode++) {
             DWORD expected = KM_TEST_SIDE_OURS ? cases[i].ours[mode] : cases[i].wine;
             DWORD code = run_case(cases[i].action, modes[mode]);
             if (code != expected) {

@@ -89,9 +89,19 @@ static void tail_checking_from_km_heap_debug_finds_the_overflow(void **state)
         skip(); /* kernel32_mem's own switch */
     assert_int_equal(child_with_debug_variable("tail"), tail_check_exit_code());
     assert_int_equal(child_with_debug_variable("validate,tail,all"), tail_check_exit_code());
-    assert_int_equal(child_with_debug_variable("page"), 0); /* no page heap yet: unseen */
+}
+
+/* The page heap: the byte past the block is an inaccessible page, so the write itself faults. */
+static void the_page_heap_faults_on_the_overflowing_write(void **state)
+{
+    (void)state;
+    if (!KM_TEST_SIDE_OURS)
+        skip(); /* kernel32_mem's own switch */
+    assert_int_equal(child_with_debug_variable("page"), 0xC0000005);
+    assert_int_equal(child_with_debug_variable("free"), 0); /* free checking: not yet */
 }
 
 KM_HEAP_MAIN(cmocka_unit_test(without_a_mode_an_exact_fit_overflow_goes_unseen),
              cmocka_unit_test(tail_checking_from_global_flag_finds_the_overflow),
-             cmocka_unit_test(tail_checking_from_km_heap_debug_finds_the_overflow))
+             cmocka_unit_test(tail_checking_from_km_heap_debug_finds_the_overflow),
+             cmocka_unit_test(the_page_heap_faults_on_the_overflowing_write))
