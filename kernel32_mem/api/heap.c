@@ -56,7 +56,12 @@ void *km_heap_call_alloc(km_heap *heap, DWORD flags, SIZE_T size)
     unsigned call_flags = km_heap_call_flags(flags);
     km_status status;
     void *block = km_heap_alloc(heap, call_flags, size, &status);
-    return block ? block : fail_allocation(heap, call_flags);
+    if (block)
+        return block;
+    /* Free checking or validate-all found damage: corruption first, then the failure. */
+    if (status == KM_CORRUPTED)
+        km_heap_report_corruption();
+    return fail_allocation(heap, call_flags);
 }
 
 bool km_heap_call_free(km_heap *heap, DWORD flags, void *block)

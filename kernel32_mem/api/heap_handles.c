@@ -25,6 +25,7 @@ static bool validate_parameters;
 
 /* NtGlobalFlag's heap bits (gflags), as Windows reads them when it makes a heap. */
 #define KM_FLG_HEAP_ENABLE_TAIL_CHECK 0x10u
+#define KM_FLG_HEAP_ENABLE_FREE_CHECK 0x20u
 #define KM_FLG_HEAP_VALIDATE_PARAMETERS 0x40u
 #define KM_FLG_HEAP_VALIDATE_ALL 0x80u
 #define KM_FLG_HEAP_PAGE_ALLOCS 0x02000000u
@@ -38,13 +39,14 @@ static bool token_is(const WCHAR *start, size_t length, const WCHAR *word)
 }
 
 /* The heap debug modes: NtGlobalFlag's (from Image File Execution Options or a debugger, as on
- * Windows), and KM_HEAP_DEBUG's comma-separated words (tail, validate, all, page; free, Windows'
- * free checking, kernel32_mem does not have yet). */
+ * Windows), and KM_HEAP_DEBUG's comma-separated words (tail, free, validate, all, page). */
 static void read_debug_modes(void)
 {
     uint32_t global_flags = km_nt_global_flags();
     if (global_flags & KM_FLG_HEAP_ENABLE_TAIL_CHECK)
         debug_modes |= KM_HEAP_DEBUG_TAIL;
+    if (global_flags & KM_FLG_HEAP_ENABLE_FREE_CHECK)
+        debug_modes |= KM_HEAP_DEBUG_FREE;
     if (global_flags & KM_FLG_HEAP_VALIDATE_ALL)
         debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
     if (global_flags & KM_FLG_HEAP_PAGE_ALLOCS)
@@ -63,6 +65,8 @@ static void read_debug_modes(void)
             debug_modes |= KM_HEAP_DEBUG_VALIDATE_ALL;
         else if (token_is(start, length, L"page"))
             debug_modes |= KM_HEAP_DEBUG_PAGE;
+        else if (token_is(start, length, L"free"))
+            debug_modes |= KM_HEAP_DEBUG_FREE;
         else if (token_is(start, length, L"validate"))
             validate_parameters = true;
         start += length + (start[length] == L',');

@@ -69,6 +69,10 @@ enum {
      * left inaccessible, so an overflow faults on the very write (and a freed block's pages go
      * back at once, so a use after free faults too). Costly: a reservation per block. */
     KM_HEAP_DEBUG_PAGE = 1u << 2,
+    /* Free checking: a run's free blocks hold a fill (0xFEEEFEEE, Windows' free pattern), which
+     * allocation checks before it hands a block out: a write after free is reported corrupted
+     * by the allocation that would have reused the block. */
+    KM_HEAP_DEBUG_FREE = 1u << 3,
 };
 #define KM_HEAP_TAIL_BYTES 16
 

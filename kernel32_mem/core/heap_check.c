@@ -47,7 +47,7 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
     for (size_t i = 0; i < run->block_count; i++)
         if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i, allocated))
             return false;
-    return true;
+    return km_run_free_fills_are_intact_locked(heap, run);
 }
 
 /* Every slot on the retained list is free with pages committed, and the list links both ways;

@@ -81,7 +81,7 @@ bool km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref)
     km_quarantine *q = &heap->quarantine;
     if (!make_room(heap))
         return false;
-    km_run_hold_locked(ref->run, ref->index);
+    km_run_hold_locked(heap, ref->run, ref->index);
     q->blocks[(q->oldest + q->count) % q->capacity] = ref->block;
     q->count++;
     q->bytes += ref->run->block_size;

@@ -106,6 +106,40 @@ static void rebin(km_heap *heap, km_run *run)
     link_partial(heap, run);
 }
 
+/* Free checking (KM_HEAP_DEBUG_FREE): every free block of a run holds the free fill, from the
+ * run's making on, so that allocation can check that nobody wrote to a freed block. */
+#define KM_FREE_FILL 0xfeeefeeeu
+
+static void fill_free(uintptr_t block, size_t size)
+{
+    uint32_t *words = (uint32_t *)block;
+    for (size_t i = 0; i < size / sizeof(uint32_t); i++)
+        words[i] = KM_FREE_FILL;
+}
+
+static bool free_fill_is_intact(uintptr_t block, size_t size)
+{
+    const uint32_t *words = (const uint32_t *)block;
+    for (size_t i = 0; i < size / sizeof(uint32_t); i++)
+        if (words[i] != KM_FREE_FILL)
+            return false;
+    return true;
+}
+
+static km_status commit_through(km_run *run, uintptr_t end);
+
+/* A new run committed whole and every block filled (run slots are fresh or retained, so this
+ * is the only time a block is filled without having been freed); false without the memory. */
+static bool fill_new_run(km_run *run, km_status *status)
+{
+    uintptr_t end = run->first_block + (size_t)run->block_count * run->block_size;
+    *status = commit_through(run, end);
+    if (*status != KM_OK)
+        return false;
+    fill_free(run->first_block, end - run->first_block);
+    return true;
+}
+
 __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_class,
                                                   km_status *status)
 {
@@ -134,6 +168,12 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
         run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
     link_partial(heap, run);
     heap->empty_runs[size_class]++;
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0) && !fill_new_run(run, status)) {
+        heap->empty_runs[size_class]--;
+        unlink_partial(heap, run);
+        km_segment_give_slots_locked(segment, slot);
+        return NULL;
+    }
     return run;
 }
 
@@ -210,6 +250,10 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
     size_t index = take_free_block(heap, run);
     uintptr_t block = run->first_block + index * run->block_size;
     *status = commit_through(run, block + run->block_size);
+    /* Free checking: a write after free shows in the fill; the block stays out of use. */
+    if (*status == KM_OK && __builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0) &&
+        !free_fill_is_intact(block, run->block_size))
+        *status = KM_CORRUPTED;
     if (*status != KM_OK) {
         run->free_map[index / 64] |= (uint64_t)1 << (index % 64);
         return NULL;
@@ -248,14 +292,18 @@ static void count_as_free(km_heap *heap, km_run *run, size_t index)
 
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
 {
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0))
+        fill_free(ref->block, ref->run->block_size);
     ref->run->free_map[ref->index / 64] |= (uint64_t)1 << (ref->index % 64);
     count_as_free(heap, ref->run, ref->index);
 }
 
 /* A held block is free in the map and set in the exact map, which a free block otherwise never
  * is while the heap keeps a quarantine; free_count leaves it out. */
-void km_run_hold_locked(km_run *run, size_t index)
+void km_run_hold_locked(km_heap *heap, km_run *run, size_t index)
 {
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0))
+        fill_free(run->first_block + index * run->block_size, run->block_size);
     uint64_t bit = (uint64_t)1 << (index % 64);
     run->free_map[index / 64] |= bit;
     run->exact_map[index / 64] |= bit;
@@ -281,6 +329,17 @@ void km_run_release_empty_locked(km_heap *heap)
             run = next;
         }
     }
+}
+
+bool km_run_free_fills_are_intact_locked(const km_heap *heap, const km_run *run)
+{
+    if (!(heap->debug & KM_HEAP_DEBUG_FREE))
+        return true;
+    for (size_t i = 0; i < run->block_count; i++)
+        if (km_run_is_block_free(run, i) &&
+            !free_fill_is_intact(run->first_block + i * run->block_size, run->block_size))
+            return false;
+    return true;
 }
 
 /* Counts free bits, for validation: the map must agree with free_count. */

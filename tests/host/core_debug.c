@@ -140,6 +140,23 @@ static void page_heap_blocks_end_against_their_guard(void **state)
     assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_INVALID_POINTER);
 }
 
+/* Free checking: a write into a freed block is found by the allocation that would reuse it. */
+static void free_checking_finds_a_write_after_free_at_reuse(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_FREE));
+    char *block = alloc_ok(heap, 64);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    char *again = alloc_ok(heap, 64);
+    assert_ptr_equal(again, block); /* an intact freed block is reused */
+    assert_int_equal(km_heap_free(heap, 0, again), KM_OK);
+    block[10] = 1; /* the program's bug */
+    assert_false(km_heap_validate(heap, 0, NULL));
+    km_status status;
+    assert_null(km_heap_alloc(heap, 0, 64, &status));
+    assert_int_equal(status, KM_CORRUPTED);
+}
+
 static void debug_modes_are_refused_once_a_block_was_handed_out(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
@@ -156,6 +173,7 @@ int main(void)
         T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
         T(validate_all_makes_any_damage_the_next_calls_error),
         T(page_heap_blocks_end_against_their_guard),
+        T(free_checking_finds_a_write_after_free_at_reuse),
         T(debug_modes_are_refused_once_a_block_was_handed_out),
 #undef T
     };

@@ -7,8 +7,8 @@
  *   0xC0000374 the free found the damage and ended the process (STATUS_HEAP_CORRUPTION).
  *   0xC0000005 the bad access itself faulted (the page heap's guard pages).
  * The modes are the default heap, tail checking (KM_HEAP_DEBUG=tail), quarantine
- * (KM_HEAP_DELAY_FREE) and the page heap (KM_HEAP_DEBUG=page); Windows' free checking is not
- * implemented yet. The README's corruption table is this file's table. */
+ * (KM_HEAP_DELAY_FREE), the page heap (KM_HEAP_DEBUG=page) and free checking
+ * (KM_HEAP_DEBUG=free). The README's corruption table is this file's table. */
 static int corruption_child(const char *action);
 #define KM_HEAP_CHILD corruption_child
 #include "heap_test.h"
@@ -102,42 +102,44 @@ static int corruption_child(const char *action)
 
 typedef struct corruption_case {
     const char *action;
-    DWORD ours[4]; /* kernel32_mem, 64-bit: default, tail checking, quarantine, page heap */
+    DWORD ours[5]; /* kernel32_mem, 64-bit: default, tail, quarantine, page heap, free checking */
     DWORD wine;    /* Wine 8's own heap, as observed (it never ends a process on purpose) */
 } corruption_case;
 
-static const char *const modes[4] = {"default", "tail", "quarantine", "page"};
+static const char *const modes[5] = {"default", "tail", "quarantine", "page", "free"};
 
 #define FAULTED 0xC0000005u
-#define SAME(code) {code, code, code, code}
+#define SAME(code) {code, code, code, code, code}
 
 static const corruption_case cases[] = {
     /* A request that leaves slack is guarded by a canary; one that fills its class is not,
      * until tail checking gives every block slack. */
     /* The page heap ends a block at its guard page, but a request that is not a multiple of 16
      * leaves alignment slack before it, which it does not check. */
-    {"overflow-1-of-40", {TERMINATED, TERMINATED, TERMINATED, 0}, VALIDATE_FAILED},
-    {"overflow-1", {0, TERMINATED, 0, FAULTED}, 0},
-    {"overflow-8", {0, TERMINATED, 0, FAULTED}, 0},
-    {"overflow-16", {0, TERMINATED, 0, FAULTED}, VALIDATE_FAILED},
-    {"overflow-64", {0, TERMINATED, 0, FAULTED}, VALIDATE_FAILED},
+    {"overflow-1-of-40", {TERMINATED, TERMINATED, TERMINATED, 0, TERMINATED}, VALIDATE_FAILED},
+    {"overflow-1", {0, TERMINATED, 0, FAULTED, 0}, 0},
+    {"overflow-8", {0, TERMINATED, 0, FAULTED, 0}, 0},
+    {"overflow-16", {0, TERMINATED, 0, FAULTED, 0}, VALIDATE_FAILED},
+    {"overflow-64", {0, TERMINATED, 0, FAULTED, 0}, VALIDATE_FAILED},
     /* The bytes before a block are the end of the block before it, whose guard they break; in
      * the page heap they are the block's own page, unguarded. */
-    {"underflow-8", {TERMINATED, TERMINATED, TERMINATED, 0}, VALIDATE_FAILED | 1},
+    {"underflow-8", {TERMINATED, TERMINATED, TERMINATED, 0, TERMINATED}, VALIDATE_FAILED | 1},
     /* A page-heap block's pages are gone once freed: a second free finds no block. */
-    {"double-free", {TERMINATED, TERMINATED, TERMINATED, 1}, 1},
+    {"double-free", {TERMINATED, TERMINATED, TERMINATED, 1, TERMINATED}, 1},
     {"interior-free", SAME(1), 1},
     {"other-heap", SAME(1), 1},
     /* A freed block's contents are the heap's to ignore; the quarantine keeps it from the next
      * owner, so the stale write lands in no one's data. Wine 8 keeps its free list in freed
      * blocks: the stale write breaks it, and the next allocation faults. */
-    {"write-after-free", {2, 2, 0, FAULTED}, FAULTED},
+    /* Free checking finds the stale write in the fill, at validate and at the reuse. */
+    {"write-after-free", {2, 2, 0, FAULTED, TERMINATED}, FAULTED},
 };
 
 static DWORD run_case(const char *action, const char *mode)
 {
     SetEnvironmentVariableA("KM_HEAP_DEBUG", !strcmp(mode, "tail")   ? "tail"
                                              : !strcmp(mode, "page") ? "page"
+                                             : !strcmp(mode, "free") ? "free"
                                                                      : NULL);
     SetEnvironmentVariableA("KM_HEAP_DELAY_FREE", strcmp(mode, "quarantine") ? NULL : "65536");
     DWORD code = km_exit_code_of_child(action);
@@ -156,7 +158,7 @@ static void every_case_is_found_when_and_as_the_table_says(void **state)
     int mismatches = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         /* The system's heap has none of kernel32_mem's modes: one run of each case. */
-        for (int mode = 0; mode < (KM_TEST_SIDE_OURS ? 4 : 1); mode++) {
+        for (int mode = 0; mode < (KM_TEST_SIDE_OURS ? 5 : 1); mode++) {
             DWORD expected = KM_TEST_SIDE_OURS ? cases[i].ours[mode] : cases[i].wine;
             DWORD code = run_case(cases[i].action, modes[mode]);
             if (code != expected) {
