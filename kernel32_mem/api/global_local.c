@@ -44,6 +44,12 @@ static km_handle_table *handles(void)
     return km_moveable_handles();
 }
 
+/* Aligned as a heap block is (a handle never is): what Windows takes for a fixed pointer. */
+static bool is_block_aligned(const void *memory)
+{
+    return memory && ((uintptr_t)memory & (2 * sizeof(void *) - 1)) == 0;
+}
+
 static BOOL is_fixed_block(const void *memory)
 {
     size_t size;
@@ -185,6 +191,12 @@ static void *lock(HGLOBAL memory, km_export_id self)
     memory_kind kind = enter(memory, &entry);
     void *data = NULL;
     DWORD error = ERROR_INVALID_HANDLE;
+    if (kind == MEMORY_INVALID && is_block_aligned(memory)) {
+        /* Windows takes an aligned value that is no handle for a fixed block's pointer: it
+         * answers the pointer itself when it can be read, NULL otherwise, and sets no error. */
+        leave();
+        return km_nt_is_readable(memory) ? (void *)memory : NULL;
+    }
     if (kind == MEMORY_FIXED) {
         data = memory;
     } else if (kind == MEMORY_MOVEABLE && !entry->data) {
@@ -212,7 +224,9 @@ static BOOL unlock(HGLOBAL memory, BOOL fixed_result, km_export_id self)
     memory_kind kind = enter(memory, &entry);
     BOOL result = FALSE;
     DWORD error = ERROR_INVALID_HANDLE;
-    if (kind == MEMORY_FIXED) {
+    /* An aligned value that is no handle is a fixed block's pointer to Windows, whatever it
+     * points at. */
+    if (kind == MEMORY_FIXED || (kind == MEMORY_INVALID && is_block_aligned(memory))) {
         result = fixed_result;
         error = ERROR_NOT_LOCKED;
     } else if (kind == MEMORY_MOVEABLE && entry->lock_count == 0) {

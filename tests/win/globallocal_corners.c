@@ -76,7 +76,35 @@ static void a_fixed_global_block_of_zero_bytes_has_size_one(void **state)
     free_memory(memory);
 }
 
+/* An aligned value that is no handle is a fixed pointer to Windows, whatever it points at:
+ * GlobalUnlock succeeds and LocalUnlock answers ERROR_NOT_LOCKED, as for a fixed block, and the
+ * locks answer the pointer when it can be read, NULL when not, setting no error. */
+static void an_aligned_value_that_is_no_handle_is_taken_for_a_pointer(void **state)
+{
+    (void)state;
+    char *block = HeapAlloc(GetProcessHeap(), 0, 64);
+    assert_non_null(block);
+    char *interior = block + 16;
+    char *released = VirtualAlloc(NULL, 65536, MEM_RESERVE, PAGE_NOACCESS);
+    assert_non_null(released);
+    assert_true(VirtualFree(released, 0, MEM_RELEASE));
+    km_reset_last_error();
+    assert_true(GlobalUnlock(interior));
+    assert_true(GlobalUnlock(released));
+    assert_last_error(KM_SENTINEL_ERROR);
+    assert_false(LocalUnlock(interior));
+    assert_last_error(ERROR_NOT_LOCKED);
+    km_reset_last_error();
+    assert_ptr_equal(GlobalLock(interior), interior);
+    assert_ptr_equal(LocalLock(interior), interior);
+    assert_null(GlobalLock(released));
+    assert_null(LocalLock(released));
+    assert_last_error(KM_SENTINEL_ERROR);
+    assert_true(HeapFree(GetProcessHeap(), 0, block));
+}
+
 KM_GLOBALLOCAL_MAIN(cmocka_unit_test(local_realloc_modify_moveable_leaves_a_fixed_block_as_it_is),
+                    cmocka_unit_test(an_aligned_value_that_is_no_handle_is_taken_for_a_pointer),
                     cmocka_unit_test(global_realloc_modify_moveable_makes_a_fixed_block_moveable),
                     cmocka_unit_test(realloc_to_zero_without_moveable_fails_and_keeps_the_data),
                     cmocka_unit_test(realloc_to_zero_with_moveable_discards),
