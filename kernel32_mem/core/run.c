@@ -292,9 +292,14 @@ static void count_as_free(km_heap *heap, km_run *run, size_t index)
 
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
 {
+    uint64_t bit = (uint64_t)1 << (ref->index % 64);
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0))
         fill_free(ref->block, ref->run->block_size);
-    ref->run->free_map[ref->index / 64] |= (uint64_t)1 << (ref->index % 64);
+    /* With a quarantine, a free block set in the exact map is a held one: a block freed past the
+     * quarantine (its ring could not grow) must not keep its exact bit. */
+    if (__builtin_expect(heap->quarantine.limit != 0, 0))
+        ref->run->exact_map[ref->index / 64] &= ~bit;
+    ref->run->free_map[ref->index / 64] |= bit;
     count_as_free(heap, ref->run, ref->index);
 }
 

@@ -122,6 +122,21 @@ static void a_quarantine_started_on_a_used_heap_keeps_it_consistent(void **state
     assert_true(km_heap_validate(heap, 0, NULL));
 }
 
+/* A free whose quarantine ring cannot grow frees the block at once, and leaves the heap whole:
+ * the block (a request that filled its block) is allocatable again. The fuzzer's find. */
+static void a_free_the_ring_cannot_take_frees_the_block(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = f->heap;
+    km_heap_set_quarantine(heap, 1 << 20);
+    void *block = alloc_ok(heap, 16384);
+    km_host_pages_fail_after(&f->pages, 0);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    km_host_pages_fail_after(&f->pages, -1);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_ptr_equal(alloc_ok(heap, 16384), block);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +146,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_quarantine_started_on_a_used_heap_keeps_it_consistent,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_free_the_ring_cannot_take_frees_the_block, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
