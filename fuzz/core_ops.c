@@ -258,12 +258,24 @@ static void op_create(shadow_heap *heap, reader *r)
     unsigned flags = (bits & 1 ? KM_HEAP_NO_SERIALIZE : 0) | (bits & 2 ? KM_HEAP_EXECUTABLE : 0) |
                      (bits & 4 ? KM_HEAP_RAISE : 0);
     uint64_t seed = 0x1234 + (uint64_t)read_u8(r) * 0x9E3779B97F4A7C15ull;
-    /* Some heaps keep freed blocks in quarantine (KM_HEAP_DELAY_FREE), a small one or a big. */
+    /* Some heaps keep freed blocks in quarantine (KM_HEAP_DELAY_FREE), a small one or a big,
+     * and some run a debug mode (KM_HEAP_DEBUG): tail checking, free checking, or (growable
+     * heaps only: it has no maximum to keep) the page heap. */
     static const size_t quarantines[4] = {0, 0, 4096, 256 << 10};
+    static const unsigned debug_modes[4] = {0, KM_HEAP_DEBUG_TAIL, KM_HEAP_DEBUG_FREE,
+                                            KM_HEAP_DEBUG_PAGE};
     size_t quarantine = quarantines[(bits >> 3) & 3];
+    unsigned debug = debug_modes[(bits >> 5) & 3];
+    if (debug == KM_HEAP_DEBUG_PAGE && maximum)
+        debug = 0;
     if (heap->heap)
         destroy_heap(heap);
     create_heap(heap, initial, maximum, flags, seed, armed_failure);
+    if (heap->heap && debug) {
+        shadow_require(km_heap_set_debug(heap->heap, debug), "a new heap refused debug mode %#x",
+                       debug);
+        shadow_check_heap(heap, "a debug mode set");
+    }
     if (heap->heap && quarantine) {
         km_heap_set_quarantine(heap->heap, quarantine);
         shadow_check_heap(heap, "a quarantine started");
