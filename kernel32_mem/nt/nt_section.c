@@ -1,5 +1,6 @@
 #include "nt/nt_section.h"
 
+#include "nt/nt_lookup.h"
 #include "nt/ntdll.h"
 
 #include <stdbool.h>
@@ -90,6 +91,27 @@ NTSTATUS km_nt_section_map(HANDLE section, void **base, ULONGLONG offset, SIZE_T
     LARGE_INTEGER start = {.QuadPart = (LONGLONG)offset};
     return NtMapViewOfSection(section, KM_NT_CURRENT_PROCESS, base, 0, 0, &start, size,
                               KM_NT_VIEW_SHARE, 0, protect);
+}
+
+typedef NTSTATUS(NTAPI *map_ex_function)(HANDLE, HANDLE, PVOID *, PLARGE_INTEGER, PSIZE_T, ULONG,
+                                         ULONG, PVOID, ULONG);
+
+NTSTATUS km_nt_section_map_ex(HANDLE section, HANDLE process, void **base, ULONGLONG offset,
+                              SIZE_T *size, ULONG type, ULONG protect, void *parameters,
+                              ULONG count)
+{
+    static map_ex_function map_ex;
+    if (!map_ex)
+        map_ex = (map_ex_function)km_nt_ntdll_export("NtMapViewOfSectionEx");
+    if (!map_ex)
+        return (NTSTATUS)0xC0000002; /* STATUS_NOT_IMPLEMENTED */
+    LARGE_INTEGER start = {.QuadPart = (LONGLONG)offset};
+    return map_ex(section, process, base, &start, size, type, protect, parameters, count);
+}
+
+NTSTATUS km_nt_section_unmap_from(HANDLE process, void *base, ULONG flags)
+{
+    return NtUnmapViewOfSectionEx(process, base, flags);
 }
 
 NTSTATUS km_nt_section_unmap(void *base, ULONG flags)

@@ -20,6 +20,13 @@ NTSTATUS km_nt_section_open(HANDLE *section, ACCESS_MASK access, const WCHAR *na
 NTSTATUS km_nt_section_map(HANDLE section, void **base, ULONGLONG offset, SIZE_T *size,
                            ULONG protect);
 NTSTATUS km_nt_section_unmap(void *base, ULONG flags);
+
+/* NtMapViewOfSectionEx (Windows 10 1803 and Wine; looked up), into any process, with extended
+ * parameters; and NtUnmapViewOfSectionEx from any process. */
+NTSTATUS km_nt_section_map_ex(HANDLE section, HANDLE process, void **base, ULONGLONG offset,
+                              SIZE_T *size, ULONG type, ULONG protect, void *parameters,
+                              ULONG count);
+NTSTATUS km_nt_section_unmap_from(HANDLE process, void *base, ULONG flags);
 NTSTATUS km_nt_section_flush(void **base, SIZE_T *size);
 
 /* Converts an ANSI-code-page name to UTF-16 into buffer (capacity characters, terminated). */

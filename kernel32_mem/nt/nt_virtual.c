@@ -1,6 +1,9 @@
 #include "nt/nt_virtual.h"
 
+#include "nt/nt_lookup.h"
 #include "nt/ntdll.h"
+
+#define KM_STATUS_NOT_IMPLEMENTED ((NTSTATUS)0xC0000002)
 
 /* NtLockVirtualMemory's map type for the working set (MAP_PROCESS in the DDK). */
 #define KM_NT_MAP_PROCESS 1
@@ -21,6 +24,28 @@ NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_I
 {
     return NtQueryVirtualMemory(process, address, KM_NT_MEMORY_BASIC_INFORMATION, info,
                                 info_length, written);
+}
+
+/* NtAllocateVirtualMemoryEx is Windows 10's (1803) and Wine's: looked up, so that the DLL still
+ * loads where it is missing. */
+typedef NTSTATUS(NTAPI *allocate_ex_function)(HANDLE, PVOID *, PSIZE_T, ULONG, ULONG, PVOID, ULONG);
+
+NTSTATUS km_nt_virtual_alloc_ex(HANDLE process, void **base, SIZE_T *size, DWORD type,
+                                DWORD protect, void *parameters, ULONG count)
+{
+    static allocate_ex_function allocate_ex;
+    if (!allocate_ex)
+        allocate_ex = (allocate_ex_function)km_nt_ntdll_export("NtAllocateVirtualMemoryEx");
+    if (!allocate_ex)
+        return KM_STATUS_NOT_IMPLEMENTED;
+    return allocate_ex(process, base, size, type, protect, parameters, count);
+}
+
+NTSTATUS km_nt_virtual_query_class(HANDLE process, const void *address, ULONG info_class,
+                                   void *info, SIZE_T length, SIZE_T *written)
+{
+    return NtQueryVirtualMemory(process, address, (km_nt_memory_information_class)info_class,
+                                info, length, written);
 }
 
 NTSTATUS km_nt_query_working_set(HANDLE process, bool extended, void *buffer, SIZE_T length)

@@ -25,6 +25,15 @@ NTSTATUS km_nt_virtual_free(HANDLE process, void **base, SIZE_T *size, DWORD typ
 NTSTATUS km_nt_virtual_query(HANDLE process, const void *address, MEMORY_BASIC_INFORMATION *info,
                              SIZE_T info_length, SIZE_T *written);
 
+/* NtAllocateVirtualMemoryEx, with its extended parameters (MEM_EXTENDED_PARAMETER); not
+ * implemented where ntdll lacks it (before Windows 10 1803). */
+NTSTATUS km_nt_virtual_alloc_ex(HANDLE process, void **base, SIZE_T *size, DWORD type,
+                                DWORD protect, void *parameters, ULONG count);
+
+/* NtQueryVirtualMemory with any information class. */
+NTSTATUS km_nt_virtual_query_class(HANDLE process, const void *address, ULONG info_class,
+                                   void *info, SIZE_T length, SIZE_T *written);
+
 /* The working set's pages (extended: the entries of buffer, each naming its page, are filled
  * in), as K32QueryWorkingSet(Ex) return them. */
 NTSTATUS km_nt_query_working_set(HANDLE process, bool extended, void *buffer, SIZE_T length);
