@@ -145,9 +145,14 @@ void km_large_free_locked(km_heap *heap, size_t index)
 bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
 {
     km_large_block *block = &heap->large.blocks[index];
-    /* A guarded block's end is fixed against its guard page: it moves to change size. */
-    if (block->data_offset != KM_LARGE_DATA_OFFSET)
-        return false;
+    /* A guarded block's end is fixed against its guard page: it grows by moving, and shrinks
+     * where it is (a shrink in place must not fail), its end then short of the guard. */
+    if (block->data_offset != KM_LARGE_DATA_OFFSET) {
+        if (size > block->requested)
+            return false;
+        block->requested = size;
+        return true;
+    }
     size_t committed = 0;
     if (size > block->reserved - KM_LARGE_DATA_OFFSET ||
         !km_align_up(size + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))

@@ -129,6 +129,12 @@ static void page_heap_blocks_end_against_their_guard(void **state)
     assert_non_null(moved);
     assert_ptr_not_equal(moved, blocks[2]);
     blocks[2] = moved;
+    /* A shrink in place must not fail (the fuzzer's find): the block stays, short of its guard. */
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, blocks[3], 50, &status),
+                     blocks[3]);
+    size_t shrunk;
+    assert_int_equal(km_heap_size(heap, 0, blocks[3], &shrunk), KM_OK);
+    assert_int_equal(shrunk, 50);
     assert_true(km_heap_validate(heap, 0, NULL));
     size_t busy = 0;
     km_walk_entry entry = {0};
