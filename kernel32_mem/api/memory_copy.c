@@ -1,9 +1,9 @@
 /*
  * RtlMoveMemory, RtlFillMemory and RtlZeroMemory: on Windows kernel32 forwards them to ntdll.
  * (RtlCopyMemory is left out: 64-bit Windows alone exports it, and the spec has one list for
- * both architectures.) kernel32_mem forwards nothing (its export table is its own), so they are real
- * exports here, over the same ntdll routines. They return nothing and set no error, as Windows'
- * do; like Windows', they fault on a bad pointer rather than report it.
+ * both architectures.) kernel32_mem forwards nothing (its export table is its own), so they are
+ * real exports here, over the same ntdll routines. They return nothing and set no error, as
+ * Windows' do; like Windows', they fault on a bad pointer rather than report it.
  */
 #include "api/win32.h"
 

@@ -70,9 +70,9 @@ PVOID WINAPI VirtualAllocFromApp(PVOID base, SIZE_T size, ULONG type, ULONG prot
     return virtual_alloc2(NULL, base, size, type, protect, NULL, 0);
 }
 
-PVOID WINAPI MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID base, ULONG64 offset,
-                            SIZE_T size, ULONG type, ULONG protect,
-                            MEM_EXTENDED_PARAMETER *parameters, ULONG count)
+PVOID WINAPI MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID base, ULONG64 offset, SIZE_T size,
+                            ULONG type, ULONG protect, MEM_EXTENDED_PARAMETER *parameters,
+                            ULONG count)
 {
     KM_COUNT_CALL(MapViewOfFile3);
     void *view = base;
@@ -103,8 +103,8 @@ BOOL WINAPI UnmapViewOfFile2(HANDLE process, PVOID base, ULONG flags)
     return TRUE;
 }
 
-HANDLE WINAPI CreateFileMappingFromApp(HANDLE file, SECURITY_ATTRIBUTES *security,
-                                       ULONG protect, ULONG64 size, PCWSTR name)
+HANDLE WINAPI CreateFileMappingFromApp(HANDLE file, SECURITY_ATTRIBUTES *security, ULONG protect,
+                                       ULONG64 size, PCWSTR name)
 {
     KM_COUNT_CALL(CreateFileMappingFromApp);
     return CreateFileMappingW(file, security, protect, (DWORD)(size >> 32), (DWORD)size, name);
@@ -129,9 +129,8 @@ BOOL WINAPI QueryVirtualMemoryInformation(HANDLE process, const VOID *address, i
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
         return FALSE;
     }
-    NTSTATUS status = km_nt_virtual_query_class(process_or_self(process), address,
-                                                KM_NT_MEMORY_REGION_INFORMATION, info, size,
-                                                returned);
+    NTSTATUS status = km_nt_virtual_query_class(
+        process_or_self(process), address, KM_NT_MEMORY_REGION_INFORMATION, info, size, returned);
     if (status) {
         km_nt_set_last_status(status);
         return FALSE;

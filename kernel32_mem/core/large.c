@@ -69,6 +69,16 @@ static km_status grow_table(km_heap *heap)
     return KM_OK;
 }
 
+/* Lists a block in address order (the table has room: grow_table came first); its data. */
+static void *insert(km_large_table *table, km_large_block block)
+{
+    size_t at = lower_bound(table, block.base);
+    memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(block));
+    table->blocks[at] = block;
+    table->count++;
+    return (void *)km_large_data(&table->blocks[at]);
+}
+
 void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
                             km_status *status)
 {
@@ -96,13 +106,8 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
         *status = KM_NO_MEMORY;
         return NULL;
     }
-    km_large_table *table = &heap->large;
-    size_t at = lower_bound(table, (uintptr_t)base);
-    memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
-    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size,
-                                         KM_LARGE_DATA_OFFSET};
-    table->count++;
-    return (void *)km_large_data(&table->blocks[at]);
+    return insert(&heap->large, (km_large_block){(uintptr_t)base, reserved, committed, size,
+                                                 KM_LARGE_DATA_OFFSET});
 }
 
 void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *status)
@@ -123,13 +128,8 @@ void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *statu
         *status = KM_NO_MEMORY;
         return NULL;
     }
-    km_large_table *table = &heap->large;
-    size_t at = lower_bound(table, (uintptr_t)base);
-    memmove(&table->blocks[at + 1], &table->blocks[at], (table->count - at) * sizeof(km_large_block));
-    table->blocks[at] = (km_large_block){(uintptr_t)base, reserved, committed, size,
-                                         committed - data_bytes};
-    table->count++;
-    return (void *)km_large_data(&table->blocks[at]);
+    return insert(&heap->large, (km_large_block){(uintptr_t)base, reserved, committed, size,
+                                                 committed - data_bytes});
 }
 
 void km_large_free_locked(km_heap *heap, size_t index)

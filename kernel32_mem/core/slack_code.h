@@ -36,7 +36,7 @@ static inline uint8_t km_canary_of(const km_heap *heap, uintptr_t address)
 _Static_assert(KM_RUN_BLOCK_MAX <= KM_SLACK_THREE_BYTE_MAX, "three bytes code any slack");
 
 static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run, size_t index,
-                                        uintptr_t block, size_t requested)
+                                               uintptr_t block, size_t requested)
 {
     uint64_t bit = (uint64_t)1 << (index % 64);
     size_t slack = run->block_size - requested;
@@ -75,8 +75,8 @@ static inline bool km_tail_is_intact(const uint8_t *fill, size_t length)
     return true;
 }
 
-static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run, size_t index,
-                                         uintptr_t block, size_t *requested)
+static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run,
+                                                size_t index, uintptr_t block, size_t *requested)
 {
     if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
         *requested = run->block_size;
@@ -109,13 +109,15 @@ static inline km_status km_run_requested_locked(const km_heap *heap, const km_ru
     return KM_OK;
 }
 
-static inline bool km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run, size_t index)
+static inline bool km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run,
+                                                    size_t index)
 {
     if (index == 0 || km_run_is_block_free(run, index - 1))
         return true;
     size_t requested;
-    return km_run_requested_locked(heap, run, index - 1, run->first_block + (index - 1) * run->block_size,
-                            &requested) == KM_OK;
+    return km_run_requested_locked(heap, run, index - 1,
+                                   run->first_block + (index - 1) * run->block_size,
+                                   &requested) == KM_OK;
 }
 
 #endif

@@ -4,8 +4,9 @@
  * provider is a run-time one: an inline read of the thread's own control block, with no call.
  *
  * Windows: the TEB's address (its self pointer, at gs:0x30 on x86_64 and fs:0x18 on i686),
- * which is what NtCurrentTeb returns. Elsewhere: the thread pointer, which glibc makes the
- * address of the thread's control block (pthread_self's value).
+ * which is what NtCurrentTeb returns (mingw's reads the same field but trips GCC's array-bounds
+ * analysis). Elsewhere: the thread pointer, which glibc makes the address of the thread's
+ * control block (pthread_self's value).
  */
 #ifndef KM_CORE_THREAD_ID_H
 #define KM_CORE_THREAD_ID_H

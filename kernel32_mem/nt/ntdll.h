@@ -7,6 +7,7 @@
 #ifndef KM_NT_NTDLL_H
 #define KM_NT_NTDLL_H
 
+#include "core/thread_id.h"
 #include "nt/nt_types.h"
 
 /* The current process, as NtCurrentProcess() names it in the DDK. */
@@ -75,17 +76,10 @@ NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, km_nt_process_information
 NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
 
 /* The calling thread's TEB, read without a call: the TEB begins with an NT_TIB whose Self field
- * holds its address. (mingw's NtCurrentTeb reads the same field but trips GCC's array-bounds
- * analysis.) */
+ * holds its address, which is also the heap lock's thread id (core/thread_id.h reads it). */
 static inline const unsigned char *km_nt_teb(void)
 {
-    const unsigned char *teb;
-#if defined(__x86_64__)
-    __asm__("movq %%gs:0x30, %0" : "=r"(teb));
-#else
-    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
-#endif
-    return teb;
+    return (const unsigned char *)km_thread_id();
 }
 
 /* Offsets the DDK documents, the same on every Windows version (and in Wine). */

@@ -12,41 +12,7 @@
 #include <cmocka.h>
 
 #include "core/heap.h"
-#include "host_pages.h"
-#include "host_threads.h"
-
-typedef struct fixture {
-    km_host_pages pages;
-    km_heap *heap;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    km_host_pages_init(&f->pages);
-    km_heap_platform platform = km_host_platform(&f->pages);
-    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    km_heap_destroy(f->heap);
-    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
-    free(f);
-    return leaked ? -1 : 0;
-}
-
-static char *alloc_ok(km_heap *heap, size_t size)
-{
-    km_status status;
-    char *block = km_heap_alloc(heap, 0, size, &status);
-    assert_non_null(block);
-    return block;
-}
+#include "heap_fixture.h"
 
 /* Without tail checking a 64-byte request fills its block: a byte past it is the next block's,
  * and nothing can tell. */
@@ -174,7 +140,7 @@ static void debug_modes_are_refused_once_a_block_was_handed_out(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_growable, teardown)
         T(by_default_an_exact_fit_overflow_goes_unseen),
         T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
         T(validate_all_makes_any_damage_the_next_calls_error),

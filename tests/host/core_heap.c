@@ -11,42 +11,8 @@
 
 #include "core/heap.h"
 #include "core/size_class.h"
-#include "host_pages.h"
-#include "host_threads.h"
+#include "heap_fixture.h"
 
-typedef struct fixture {
-    km_host_pages pages;
-    km_heap *heap;
-} fixture;
-
-static int setup_growable(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    km_host_pages_init(&f->pages);
-    km_heap_platform platform = km_host_platform(&f->pages);
-    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    km_heap_destroy(f->heap);
-    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
-    free(f);
-    return leaked ? -1 : 0;
-}
-
-static void *alloc_ok(km_heap *heap, size_t size)
-{
-    km_status status = KM_NO_MEMORY;
-    void *block = km_heap_alloc(heap, 0, size, &status);
-    assert_non_null(block);
-    assert_int_equal(status, KM_OK);
-    return block;
-}
 
 static size_t size_of(km_heap *heap, const void *block)
 {

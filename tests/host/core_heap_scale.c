@@ -214,8 +214,8 @@ int main(void)
             blocks_past_the_first_descriptor_page_behave_like_the_others, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fixed_heap_reserves_its_maximum_as_it_fills, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            a_growable_heap_describes_its_new_segments_as_it_uses_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_growable_heap_describes_its_new_segments_as_it_uses_them,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(without_an_owner_map_segments_are_searched, setup,
                                         teardown),
     };

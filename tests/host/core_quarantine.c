@@ -11,41 +11,7 @@
 #include <cmocka.h>
 
 #include "core/heap.h"
-#include "host_pages.h"
-#include "host_threads.h"
-
-typedef struct fixture {
-    km_host_pages pages;
-    km_heap *heap;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    km_host_pages_init(&f->pages);
-    km_heap_platform platform = km_host_platform(&f->pages);
-    if (km_heap_create(&platform, 0, 0, 0, &f->heap) != KM_OK)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    km_heap_destroy(f->heap);
-    int leaked = f->pages.reserved_bytes != 0 || f->pages.reservations != 0;
-    free(f);
-    return leaked ? -1 : 0;
-}
-
-static void *alloc_ok(km_heap *heap, size_t size)
-{
-    km_status status;
-    void *block = km_heap_alloc(heap, 0, size, &status);
-    assert_non_null(block);
-    return block;
-}
+#include "heap_fixture.h"
 
 static bool walk_shows_busy(km_heap *heap, const void *block)
 {
@@ -141,12 +107,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_freed_block_waits_until_the_limit_is_freed_after_it,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(a_run_holding_blocks_is_not_given_back, setup,
+                                        setup_growable, teardown),
+        cmocka_unit_test_setup_teardown(a_run_holding_blocks_is_not_given_back, setup_growable,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_quarantine_started_on_a_used_heap_keeps_it_consistent,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(a_free_the_ring_cannot_take_frees_the_block, setup,
+                                        setup_growable, teardown),
+        cmocka_unit_test_setup_teardown(a_free_the_ring_cannot_take_frees_the_block, setup_growable,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,8 +134,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             twenty_thousand_heaps_live_at_once_stay_exact_through_removals, setup, teardown),
         cmocka_unit_test_setup_teardown(the_first_heap_is_listed_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            growth_without_memory_refuses_the_heap_and_keeps_the_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(growth_without_memory_refuses_the_heap_and_keeps_the_others,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

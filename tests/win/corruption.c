@@ -109,7 +109,10 @@ typedef struct corruption_case {
 static const char *const modes[5] = {"default", "tail", "quarantine", "page", "free"};
 
 #define FAULTED 0xC0000005u
-#define SAME(code) {code, code, code, code, code}
+#define SAME(code)                                                                                 \
+    {                                                                                              \
+        code, code, code, code, code                                                               \
+    }
 
 static const corruption_case cases[] = {
     /* A request that leaves slack is guarded by a canary; one that fills its class is not,

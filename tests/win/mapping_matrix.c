@@ -9,12 +9,12 @@
 
 #include <stdio.h>
 
-static const DWORD protections[] = {PAGE_READONLY,     PAGE_READWRITE,         PAGE_WRITECOPY,
-                                    PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY};
-static const DWORD all_protections[] = {PAGE_NOACCESS,      PAGE_READONLY,
-                                        PAGE_READWRITE,     PAGE_WRITECOPY,
-                                        PAGE_EXECUTE,       PAGE_EXECUTE_READ,
-                                        PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY};
+static const DWORD protections[] = {PAGE_READONLY,          PAGE_READWRITE,
+                                    PAGE_WRITECOPY,         PAGE_EXECUTE_READ,
+                                    PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY};
+static const DWORD all_protections[] = {
+    PAGE_NOACCESS, PAGE_READONLY,     PAGE_READWRITE,         PAGE_WRITECOPY,
+    PAGE_EXECUTE,  PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY};
 static const DWORD accesses[] = {FILE_MAP_READ,
                                  FILE_MAP_WRITE,
                                  FILE_MAP_COPY,
@@ -139,7 +139,8 @@ static void every_answer_is_the_tables(void **state)
     table t = build_table();
     size_t mismatches = 0, count = KM_ARRAY_SIZE(expected);
     if (t.count != count)
-        print_error("%lu answers, the table has %lu\n", (unsigned long)t.count, (unsigned long)count);
+        print_error("%lu answers, the table has %lu\n", (unsigned long)t.count,
+                    (unsigned long)count);
     for (size_t i = 0; i < t.count && i < count; i++)
         if (strcmp(t.lines[i], expected[i]) != 0 && mismatches++ < 20)
             print_error("answered \"%s\"\n      table \"%s\"\n", t.lines[i], expected[i]);

@@ -34,8 +34,8 @@ typedef PVOID(WINAPI *virtual_alloc_from_app_fn)(PVOID, SIZE_T, ULONG, ULONG);
 typedef PVOID(WINAPI *map_view_of_file3_fn)(HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG,
                                             MEM_EXTENDED_PARAMETER *, ULONG);
 typedef BOOL(WINAPI *unmap_view_of_file2_fn)(HANDLE, PVOID, ULONG);
-typedef BOOL(WINAPI *query_virtual_memory_information_fn)(HANDLE, const VOID *, int, PVOID,
-                                                          SIZE_T, PSIZE_T);
+typedef BOOL(WINAPI *query_virtual_memory_information_fn)(HANDLE, const VOID *, int, PVOID, SIZE_T,
+                                                          PSIZE_T);
 
 static void virtual_alloc2_honours_an_alignment_requirement(void **state)
 {
@@ -45,14 +45,14 @@ static void virtual_alloc2_honours_an_alignment_requirement(void **state)
     MEM_EXTENDED_PARAMETER parameter = {.Type = MemExtendedParameterAddressRequirements,
                                         .Pointer = &requirements};
     km_reset_last_error();
-    char *memory = alloc2(NULL, NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE,
-                          &parameter, 1);
+    char *memory =
+        alloc2(NULL, NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, &parameter, 1);
     assert_non_null(memory);
     assert_int_equal((ULONG_PTR)memory % 0x100000, 0);
     memory[0xffff] = 1;
     assert_true(VirtualFree(memory, 0, MEM_RELEASE));
-    char *plain = alloc2(GetCurrentProcess(), NULL, 4096, MEM_RESERVE | MEM_COMMIT,
-                         PAGE_READWRITE, NULL, 0);
+    char *plain =
+        alloc2(GetCurrentProcess(), NULL, 4096, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE, NULL, 0);
     assert_non_null(plain);
     assert_true(VirtualFree(plain, 0, MEM_RELEASE));
 }
@@ -95,8 +95,7 @@ static void query_virtual_memory_information_describes_a_region(void **state)
 {
     (void)state;
     query_virtual_memory_information_fn query =
-        (query_virtual_memory_information_fn)(void *)side_function(
-            "QueryVirtualMemoryInformation");
+        (query_virtual_memory_information_fn)(void *)side_function("QueryVirtualMemoryInformation");
     char *memory = VirtualAlloc(NULL, 0x20000, MEM_RESERVE, PAGE_NOACCESS);
     assert_non_null(memory);
     assert_non_null(VirtualAlloc(memory, 0x1000, MEM_COMMIT, PAGE_READWRITE));
