@@ -91,6 +91,17 @@ static void tail_checking_from_km_heap_debug_finds_the_overflow(void **state)
     assert_int_equal(child_with_debug_variable("validate,tail,all"), tail_check_exit_code());
 }
 
+/* The page heap from GlobalFlag (gflags' hpa): the write past the block faults. */
+static void the_page_heap_from_global_flag_faults_on_the_overflow(void **state)
+{
+    (void)state;
+    DWORD code = child_with_global_flag(0x02000000); /* FLG_HEAP_PAGE_ALLOCS */
+    if (code == 0xffffffff)
+        skip(); /* Image File Execution Options cannot be written here */
+    /* Wine 8's heap has no page heap: there the overflow goes unseen. */
+    assert_int_equal(code, KM_SYSTEM_IS_WINE ? 0 : 0xC0000005);
+}
+
 /* The page heap: the byte past the block is an inaccessible page, so the write itself faults. */
 static void the_page_heap_faults_on_the_overflowing_write(void **state)
 {
@@ -103,4 +114,5 @@ static void the_page_heap_faults_on_the_overflowing_write(void **state)
 KM_HEAP_MAIN(cmocka_unit_test(without_a_mode_an_exact_fit_overflow_goes_unseen),
              cmocka_unit_test(tail_checking_from_global_flag_finds_the_overflow),
              cmocka_unit_test(tail_checking_from_km_heap_debug_finds_the_overflow),
-             cmocka_unit_test(the_page_heap_faults_on_the_overflowing_write))
+             cmocka_unit_test(the_page_heap_faults_on_the_overflowing_write),
+             cmocka_unit_test(the_page_heap_from_global_flag_faults_on_the_overflow))
