@@ -98,7 +98,7 @@ static void unlink_partial(km_heap *heap, km_run *run)
 
 /* Moves a listed run to the bin its free count now calls for; a free count changes by one at a
  * time, so this seldom moves anything. */
-static void rebin(km_heap *heap, km_run *run)
+static inline __attribute__((always_inline)) void rebin(km_heap *heap, km_run *run)
 {
     if (in_bin(run, run->bin))
         return;
@@ -271,7 +271,7 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
 
 /* Counts block index, free in the map already, as free for allocation: relists the run, and
  * gives an empty one back. */
-static void count_as_free(km_heap *heap, km_run *run, size_t index)
+static inline __attribute__((always_inline)) void count_as_free(km_heap *heap, km_run *run, size_t index)
 {
     size_t word = index / 64;
     if (word < run->search_word)
