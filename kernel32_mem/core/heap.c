@@ -3,24 +3,26 @@
  *
  * STRUCTURE. A heap is a list of segments (reservations of address space) plus a table of large
  * blocks. A growable heap adds segments as it needs them, each twice the last up to 64 MiB; a
- * fixed heap too, from 1 GiB doubling, until its segments hold its maximum. The heap's own record, struct km_heap, sits at the base of its first segment, so the
- * heap handle is that address, as on Windows. Every segment is cut into 64 KiB slots; its first
- * slots hold metadata: the segment record, one descriptor per slot (what the slot holds and how
- * much of it is committed) and one run record per slot. The other slots are free or hold blocks:
+ * fixed heap too, from 1 GiB doubling, until its segments hold its maximum. The heap's own
+ * record, struct km_heap, sits at the base of its first segment, so the heap handle is that
+ * address, as on Windows. Every segment is cut into 64 KiB slots; its first slots hold metadata:
+ * the segment record, one descriptor and one run record per data slot, committed as the heap
+ * uses them (segment.c). The other slots are free or hold blocks:
  *
- *   run    1-8 slots of blocks of one size class (up to 16 KiB). The run record's bitmap says
+ *   run    1-8 slots of blocks of one size class (up to 64 KiB). The run record's bitmap says
  *          which blocks are free. Size classes are 16 bytes apart up to 128 bytes, then eight
- *          per doubling, so a block is at most an eighth bigger than its request.
+ *          per doubling, so a block is at most an eighth bigger than its request (run.c).
  *   span   one block that takes whole slots, committed only as far as its data reaches.
  *   large  in a growable heap, a block above 512 KiB has a reservation of its own, listed in the
- *          heap's large-block table and released the moment it is freed.
+ *          heap's large-block table and released the moment it is freed (large.c).
  *
  * Blocks carry no header. Everything structural (which blocks are free, where runs start, how
  * big their blocks are) lives in the segment's metadata slots, out of reach of a block that
  * overflows. The one thing kept inside a run's block is the size it was requested with, coded
- * in the slack at the block's end and guarded by a canary byte right after the request (run.c);
- * so a request of 64 bytes takes a block of 64, and an overflow of even one byte past the
- * request is reported as corruption by the next free, size or validation of that block.
+ * in the slack at the block's end and guarded by a canary byte right after the request
+ * (slack_code.h); so a request of 64 bytes takes a block of 64, and an overflow of even one byte
+ * past the request is reported as corruption by the next free, size or validation of that block,
+ * or by the free of the block after it.
  *
  * INVARIANTS.
  * - A pointer is a busy block of the heap exactly when: it lies in one of the heap's segments,
@@ -28,17 +30,20 @@
  *   run's first block, and its bit in the run's map is clear; or it is the data address of an
  *   entry of the large table. All of this is decided from the heap's own tables, so a foreign
  *   pointer is refused without being read; only then is the block's size code read (and found
- *   intact, or the block reported corrupted).
- * - A run is on its class's list exactly when it has a free block; an empty run is returned to
- *   its segment unless it is the only run on the list.
+ *   intact, or the block reported corrupted). A block of a run whose bit is set is KM_FREED:
+ *   a second free of it is a double free.
+ * - A run is listed in its class's bin for how full it is exactly when it has a free block; an
+ *   empty run goes back to its segment unless it is the class's one kept empty run.
  * - heap->allocated_bytes is the sum of the requested sizes of all busy blocks; committed_bytes
  *   and reserved_bytes count every page the heap holds, metadata included.
  *
- * COST. Allocation from a run with a free block: a class lookup (a few shifts), a scan for a set
- * bit that starts where the last one was found, a size code written. Freeing: a binary search in
- * the heap's few segments, a multiplication, a bit test, a size code read. No system call happens unless a
- * run or span needs fresh slots, or a large block is made or freed. Every operation takes the
- * heap's lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
+ * COST. Allocation from a run with a free block: a class lookup (a few shifts), the fullest
+ * run from a byte of bins, a scan for a set bit that starts where the last one was found, a size
+ * code written. Freeing: the segment from the page provider's owner map (two loads), the slot,
+ * a multiplication for the index, a bit test, the size code and the previous block's guard read.
+ * No system call happens unless a run or span needs fresh slots (retained slots come first), or
+ * a large block is made or freed. Every operation takes the heap's lock once, unless the heap or
+ * the call says HEAP_NO_SERIALIZE.
  *
  * LOCKS. Each heap has one lock (core/lock.h): recursive, so that HeapLock's holder still
  * allocates, and one a waiter sleeps on. The process heap's lock also guards the Global/Local
@@ -48,9 +53,15 @@
  * visits every heap under it, so it only tries each heap's lock and passes over a busy heap, as
  * it passes over a HEAP_NO_SERIALIZE heap whose memory is its owner's to manage.
  *
- * HEAPWALK shows exactly this: one region entry per segment, then in address order the blocks of
- * each run (busy and free), each span (busy), committed free slots (one free entry per stretch)
- * and uncommitted free slots (one uncommitted-range entry per stretch); large blocks come last.
+ * DEBUG MODES (heap.h's KM_HEAP_DEBUG_*, Windows' gflags heap modes) and the quarantine
+ * (quarantine.c) change what a block costs, never the structure above: tail checking gives every
+ * run block slack to fill, free checking fills free blocks, the page heap makes every block a
+ * large one ending at an inaccessible page. Off, each costs a predictable branch.
+ *
+ * HEAPWALK (heap_walk.c) shows what a program could touch: one region entry per segment, then in
+ * address order each run's busy blocks and its free blocks merged as far as its pages are
+ * committed, each span, committed free slots (one free entry per stretch) and uncommitted memory
+ * (one uncommitted-range entry per stretch); large blocks come last.
  */
 #include "core/heap.h"
 
