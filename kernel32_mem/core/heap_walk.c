@@ -6,9 +6,13 @@
  * freed between calls, and any entry the walk returned is a valid place to continue from.
  *
  * Order: each segment's region entry, then its slots from the first after the metadata — each
- * run's blocks (busy or free), each span's block and its uncommitted tail, stretches of free
- * slots (committed ones as one free entry, uncommitted ones as one uncommitted-range entry) —
- * and after the last segment, the large blocks.
+ * run's busy blocks, its free blocks in a row as one free entry as far as its pages are
+ * committed, and the rest of it as one uncommitted range; each span's block and its uncommitted
+ * tail; stretches of free slots (committed ones as one free entry, uncommitted ones, and the
+ * slots not yet described, as one uncommitted-range entry) — and after the last segment, the
+ * large blocks. A program sees what it could touch, in O(busy blocks) entries: every free entry
+ * is committed memory. A busy block whose size code was overwritten stops the walk with
+ * KM_CORRUPTED rather than report garbage.
  */
 #include "core/heap_types.h"
 #include "core/slack_code.h"
