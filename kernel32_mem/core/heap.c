@@ -260,7 +260,8 @@ void km_heap_set_quarantine(km_heap *heap, size_t bytes)
     km_heap_leave(heap, locked);
 }
 
-km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
+static inline __attribute__((always_inline)) km_segment *segment_of(km_heap *heap,
+                                                                     uintptr_t address)
 {
     if (heap->pages->owner_map) {
         km_segment *segment = km_pages_owner(heap->pages->owner_map, address);
@@ -280,6 +281,11 @@ km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
     return NULL;
 }
 
+km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
+{
+    return segment_of(heap, address);
+}
+
 /* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
  * Inline into free, size and realloc: it is most of what a free costs. */
 static inline __attribute__((always_inline)) km_status find_block(km_heap *heap, uintptr_t data,
@@ -287,7 +293,7 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return KM_INVALID_POINTER;
-    km_segment *segment = km_heap_segment_of_locked(heap, data);
+    km_segment *segment = segment_of(heap, data);
     if (!segment) {
         size_t index;
         if (!km_large_find_locked(&heap->large, data, &index))

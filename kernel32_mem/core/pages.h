@@ -47,29 +47,31 @@ struct km_pages {
     size_t granularity;
 };
 
-/* The owner map's layout: a word per granule (1 << granule_shift bytes), in leaves of
- * 1 << leaf_shift bytes of address space found through a directory of leaf_count entries (NULL:
- * nothing recorded there). A word is 0 for memory not the provider's, KM_OWNER_NONE for its
- * memory without an owner, or the owner. */
+/* The owner map's layout, fixed so that a lookup is a few instructions: a word per 64 KiB
+ * granule (Windows' reservation granularity), in leaves of 4 GiB of address space (65,536
+ * words) found through a directory of leaf_count entries (NULL: nothing recorded there). A word
+ * is 0 for memory not the provider's, KM_OWNER_NONE for its memory without an owner, or the
+ * owner. */
+#define KM_OWNER_GRANULE_SHIFT 16
+#define KM_OWNER_LEAF_SHIFT 32
+
 typedef struct km_owner_map {
     _Atomic(_Atomic uintptr_t *) *leaves;
     size_t leaf_count;
-    unsigned granule_shift;
-    unsigned leaf_shift;
 } km_owner_map;
 
 #define KM_OWNER_NONE ((uintptr_t)1)
 
 static inline void *km_pages_owner(const km_owner_map *map, uintptr_t address)
 {
-    size_t leaf_index = (size_t)((uint64_t)address >> map->leaf_shift);
+    size_t leaf_index = (size_t)((uint64_t)address >> KM_OWNER_LEAF_SHIFT);
     if (leaf_index >= map->leaf_count)
         return NULL;
     _Atomic uintptr_t *leaf = atomic_load_explicit(&map->leaves[leaf_index], memory_order_acquire);
     if (!leaf)
         return NULL;
-    size_t granule = (address >> map->granule_shift) &
-                     (((size_t)1 << (map->leaf_shift - map->granule_shift)) - 1);
+    size_t granule = (size_t)(((uint64_t)address >> KM_OWNER_GRANULE_SHIFT) &
+                              ((1u << (KM_OWNER_LEAF_SHIFT - KM_OWNER_GRANULE_SHIFT)) - 1));
     uintptr_t word = atomic_load_explicit(&leaf[granule], memory_order_acquire);
     return word > KM_OWNER_NONE ? (void *)word : NULL;
 }

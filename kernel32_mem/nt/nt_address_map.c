@@ -40,9 +40,9 @@ static _Atomic(leaf) directory[LEAF_COUNT];
 static const km_owner_map owner_map = {
     .leaves = directory,
     .leaf_count = LEAF_COUNT,
-    .granule_shift = GRANULE_SHIFT,
-    .leaf_shift = LEAF_SHIFT,
 };
+_Static_assert(GRANULE_SHIFT == KM_OWNER_GRANULE_SHIFT && LEAF_SHIFT == KM_OWNER_LEAF_SHIFT,
+               "the map is laid out as core/pages.h reads it");
 
 const km_owner_map *km_nt_address_owner_map(void)
 {

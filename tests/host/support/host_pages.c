@@ -146,9 +146,10 @@ static km_status host_set_owner(km_pages *pages, void *base, size_t size, void *
 static const km_owner_map host_owner_map = {
     .leaves = owner_leaves,
     .leaf_count = OWNER_LEAVES,
-    .granule_shift = OWNER_GRANULE_SHIFT,
-    .leaf_shift = OWNER_LEAF_SHIFT,
 };
+_Static_assert(OWNER_GRANULE_SHIFT == KM_OWNER_GRANULE_SHIFT &&
+                   OWNER_LEAF_SHIFT == KM_OWNER_LEAF_SHIFT,
+               "the map is laid out as core/pages.h reads it");
 
 void km_host_pages_init(km_host_pages *host)
 {
