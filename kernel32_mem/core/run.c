@@ -58,6 +58,9 @@ _Static_assert(KM_RUN_BINS <= 8, "a class keeps a byte of bins with runs");
  * emptiest. */
 static unsigned bin_of(const km_run *run)
 {
+    /* The commonest case, a full run that just got one block back, needs no division. */
+    if (run->free_count == 1 && run->block_count >= KM_RUN_BINS)
+        return 0;
     return (unsigned)(((size_t)run->free_count * KM_RUN_BINS - 1) / run->block_count);
 }
 
