@@ -19,7 +19,7 @@ HANDLE WINAPI CreateMemoryResourceNotification(MEMORY_RESOURCE_NOTIFICATION_TYPE
     }
     HANDLE event = NULL;
     NTSTATUS status = km_nt_memory_condition_open(type == HighMemoryResourceNotification, &event);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return NULL;
     }
@@ -35,7 +35,7 @@ BOOL WINAPI QueryMemoryResourceNotification(HANDLE notification, PBOOL state)
     }
     BOOL signalled = FALSE;
     NTSTATUS status = km_nt_memory_condition_query(notification, &signalled);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }

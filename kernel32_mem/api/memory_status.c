@@ -91,7 +91,7 @@ static BOOL get_process_working_set_size_ex(HANDLE process, PSIZE_T minimum, PSI
     SIZE_T low = 0, high = 0;
     DWORD hard = 0;
     NTSTATUS status = km_nt_working_set_read(process, &low, &high, &hard);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -120,7 +120,7 @@ static BOOL set_process_working_set_size_ex(HANDLE process, SIZE_T minimum, SIZE
                                             DWORD flags)
 {
     NTSTATUS status = km_nt_working_set_write(process, minimum, maximum, flags);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -150,7 +150,7 @@ BOOL WINAPI K32EmptyWorkingSet(HANDLE process)
 static BOOL query_working_set(HANDLE process, bool extended, PVOID buffer, DWORD size)
 {
     NTSTATUS status = km_nt_query_working_set(process, extended, buffer, size);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -178,7 +178,7 @@ BOOL WINAPI GetSystemFileCacheSize(PSIZE_T minimum, PSIZE_T maximum, PDWORD flag
     SIZE_T low = 0, high = 0;
     DWORD hard = 0;
     NTSTATUS status = km_nt_file_cache_read(&low, &high, &hard);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -208,7 +208,7 @@ BOOL WINAPI SetSystemFileCacheSize(SIZE_T minimum, SIZE_T maximum, DWORD flags)
         return FALSE;
     }
     NTSTATUS status = km_nt_file_cache_write(minimum, maximum, flags);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }

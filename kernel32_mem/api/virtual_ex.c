@@ -33,6 +33,8 @@ static PVOID virtual_alloc2(HANDLE process, PVOID base, SIZE_T size, ULONG type,
     SIZE_T length = size;
     NTSTATUS status = km_nt_virtual_alloc_ex(process_or_self(process), &address, &length, type,
                                              protect, parameters, count);
+    /* As VirtualAlloc (virtual.c): anything but success is failure, informational answers
+     * included, since they come with no memory. */
     if (status) {
         km_nt_set_last_status(status);
         return NULL;
@@ -96,7 +98,7 @@ BOOL WINAPI UnmapViewOfFile2(HANDLE process, PVOID base, ULONG flags)
 {
     KM_COUNT_CALL(UnmapViewOfFile2);
     NTSTATUS status = km_nt_section_unmap_from(process_or_self(process), base, flags);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }
@@ -131,7 +133,7 @@ BOOL WINAPI QueryVirtualMemoryInformation(HANDLE process, const VOID *address, i
     }
     NTSTATUS status = km_nt_virtual_query_class(
         process_or_self(process), address, KM_NT_MEMORY_REGION_INFORMATION, info, size, returned);
-    if (status) {
+    if (km_nt_failed(status)) {
         km_nt_set_last_status(status);
         return FALSE;
     }

@@ -1,5 +1,6 @@
 #include "nt/nt_section.h"
 
+#include "nt/nt_error.h"
 #include "nt/nt_lookup.h"
 #include "nt/ntdll.h"
 
@@ -135,13 +136,13 @@ NTSTATUS km_nt_ansi_to_unicode(const char *name, WCHAR *buffer, ULONG capacity)
     /* A name that would not fit whole is refused rather than cut short. */
     ULONG needed = 0;
     NTSTATUS status = RtlMultiByteToUnicodeSize(&needed, name, length);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     if (needed / sizeof(WCHAR) >= capacity)
         return (NTSTATUS)0xC0000106; /* STATUS_NAME_TOO_LONG */
     ULONG written = 0;
     status = RtlMultiByteToUnicodeN(buffer, needed, &written, name, length);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     buffer[written / sizeof(WCHAR)] = 0;
     return 0;

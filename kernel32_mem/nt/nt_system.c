@@ -1,5 +1,6 @@
 #include "nt/nt_system.h"
 
+#include "nt/nt_error.h"
 #include "nt/nt_virtual.h"
 #include "nt/ntdll.h"
 
@@ -59,7 +60,7 @@ NTSTATUS km_nt_memory_totals_read(km_nt_memory_totals *totals)
     km_nt_system_basic_information basic;
     NTSTATUS status = NtQuerySystemInformation(KM_NT_SYSTEM_BASIC_INFORMATION, &basic,
                                                sizeof basic, NULL);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     union {
         performance_head head;
@@ -67,12 +68,12 @@ NTSTATUS km_nt_memory_totals_read(km_nt_memory_totals *totals)
     } performance;
     status = NtQuerySystemInformation(KM_NT_SYSTEM_PERFORMANCE_INFORMATION, &performance,
                                       sizeof performance, NULL);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     vm_counters counters;
     status = NtQueryInformationProcess(KM_NT_CURRENT_PROCESS, KM_NT_PROCESS_VM_COUNTERS,
                                        &counters, sizeof counters, NULL);
-    if (status)
+    if (km_nt_failed(status))
         return status;
 
     ULONGLONG page = basic.page_size;
@@ -95,7 +96,7 @@ NTSTATUS km_nt_working_set_read(HANDLE process, SIZE_T *minimum, SIZE_T *maximum
     QUOTA_LIMITS_EX limits = {0};
     NTSTATUS status = NtQueryInformationProcess(process, KM_NT_PROCESS_QUOTA_LIMITS, &limits,
                                                 sizeof limits, NULL);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     *minimum = limits.MinimumWorkingSetSize;
     *maximum = limits.MaximumWorkingSetSize;
@@ -116,7 +117,7 @@ NTSTATUS km_nt_file_cache_read(SIZE_T *minimum, SIZE_T *maximum, DWORD *flags)
     file_cache_information info = {0};
     NTSTATUS status = NtQuerySystemInformation(KM_NT_SYSTEM_FILE_CACHE_INFORMATION_EX, &info,
                                                sizeof info, NULL);
-    if (status)
+    if (km_nt_failed(status))
         return status;
     SIZE_T page = km_nt_page_size();
     *minimum = info.minimum_working_set * page;
