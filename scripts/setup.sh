@@ -15,6 +15,7 @@ packages=(
     libcmocka-dev dpkg-dev
     libmimalloc-dev libjemalloc-dev gnuplot-nox valgrind
     clang libclang-rt-14-dev
+    libjansson-dev
 )
 
 as_root() {

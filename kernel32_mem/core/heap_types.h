@@ -274,6 +274,8 @@ static inline bool km_run_is_block_free(const km_run *run, size_t index)
 size_t km_run_count_free(const km_heap *heap, const km_run *run);
 /* Free checking: every free block of the run still holds the free fill (true without it). */
 bool km_run_free_fills_are_intact_locked(const km_heap *heap, const km_run *run);
+/* Free checking: the free block at index still holds the free fill. */
+bool km_run_free_block_is_intact_locked(const km_run *run, size_t index);
 /* Quarantine (quarantine.c): a freed block held out of reuse, and let go again. */
 void km_run_hold_locked(km_heap *heap, km_run *run, size_t index);
 void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index);

@@ -339,6 +339,11 @@ void km_run_release_empty_locked(km_heap *heap)
     }
 }
 
+bool km_run_free_block_is_intact_locked(const km_run *run, size_t index)
+{
+    return free_fill_is_intact(run->first_block + index * run->block_size, run->block_size);
+}
+
 bool km_run_free_fills_are_intact_locked(const km_heap *heap, const km_run *run)
 {
     if (!(heap->debug & KM_HEAP_DEBUG_FREE))
