@@ -35,6 +35,14 @@
 #define KM_MOVEABLE_DISCARDED 0x0008u
 #define KM_MOVEABLE_DDESHARE 0x8000u
 
+const km_flag_name km_moveable_flag_names[] = {
+    {KM_MOVEABLE_MOVEABLE, "moveable"},
+    {KM_MOVEABLE_DISCARDABLE, "discardable"},
+    {KM_MOVEABLE_DISCARDED, "discarded"},
+    {KM_MOVEABLE_DDESHARE, "ddeshare"},
+    {0, NULL},
+};
+
 #define KM_LOCK_COUNT_MAX 0xff
 
 typedef enum memory_kind { MEMORY_INVALID, MEMORY_FIXED, MEMORY_MOVEABLE } memory_kind;

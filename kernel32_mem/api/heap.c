@@ -20,6 +20,7 @@
 #include "api/heap_calls.h"
 #include "api/heap_flags.h"
 #include "api/heap_handles.h"
+#include "api/heap_snapshot.h"
 #include "nt/nt_error.h"
 #include "nt/nt_heap_platform.h"
 
@@ -153,8 +154,10 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
         km_nt_set_last_error(ERROR_INVALID_HANDLE);
         return FALSE;
     }
+    km_snapshot_gate_enter();
     km_registry_remove(km_heaps(), heap);
     km_heap_destroy(heap);
+    km_snapshot_gate_leave();
     return TRUE;
 }
 

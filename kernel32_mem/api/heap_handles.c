@@ -8,6 +8,7 @@
 #include "api/heap_handles.h"
 
 #include "api/export_stats.h"
+#include "api/heap_snapshot.h"
 #include "api/module_scope.h"
 #include "api/process_attach.h"
 #include "nt/nt_environment.h"
@@ -116,6 +117,7 @@ bool km_api_process_attach(void *self)
     process_heap_handle = km_nt_process_heap_handle();
     terminate_on_corruption = km_nt_terminates_on_corruption_by_default();
     km_export_stats_start();
+    km_heap_snapshot_start();
     km_module_scope_start(self);
     return true;
 }
@@ -123,6 +125,7 @@ bool km_api_process_attach(void *self)
 void km_api_process_detach(void)
 {
     km_export_stats_write();
+    km_heap_snapshot_at_exit();
 }
 
 km_heap_registry *km_heaps(void)

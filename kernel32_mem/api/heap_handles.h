@@ -8,6 +8,7 @@
 
 #include "api/win32.h"
 #include "core/handle_table.h"
+#include "core/heap_snapshot.h"
 #include "core/heap.h"
 #include "core/heap_registry.h"
 
@@ -15,6 +16,8 @@ km_heap_registry *km_heaps(void);
 
 /* The table of moveable-memory handles (GlobalAlloc/LocalAlloc with GMEM_MOVEABLE). */
 km_handle_table *km_moveable_handles(void);
+/* What the bits of a moveable handle's entry flags mean (global_local.c), for snapshots. */
+extern const km_flag_name km_moveable_flag_names[];
 km_heap *km_process_heap(void);
 
 /* The process heap's handle: the PEB's, which GetProcessHeap returns. */

@@ -7,12 +7,13 @@
 
 #include <stdbool.h>
 
-/* Creates the process heap, reads the switches the environment sets (KM_STATS,
+/* Creates the process heap, reads the switches the environment sets (KM_STATS, KM_SNAPSHOT,
  * KM_SIDELOAD_SCOPE) and redirects other modules as module_scope.c says; self is this DLL's
  * base. False makes the DLL fail to load. */
 bool km_api_process_attach(void *self);
 
-/* At process exit: writes the call counts KM_STATS asked for. */
+/* At process exit: writes the call counts KM_STATS asked for, and the snapshot KM_SNAPSHOT
+ * asks for. */
 void km_api_process_detach(void);
 
 #endif

@@ -507,6 +507,11 @@ void km_heap_lock(km_heap *heap)
     km_lock_acquire(&heap->lock);
 }
 
+bool km_heap_try_lock(km_heap *heap)
+{
+    return (heap->flags & KM_HEAP_NO_SERIALIZE) || km_lock_try_acquire(&heap->lock);
+}
+
 bool km_heap_unlock(km_heap *heap)
 {
     if (heap->flags & KM_HEAP_NO_SERIALIZE)

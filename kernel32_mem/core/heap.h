@@ -107,6 +107,8 @@ size_t km_heap_compact(km_heap *heap, unsigned flags);
 bool km_heap_compact_if_idle(km_heap *heap);
 
 void km_heap_lock(km_heap *heap);
+/* km_heap_lock if the lock is free or already the caller's; false, never waiting, otherwise. */
+bool km_heap_try_lock(km_heap *heap);
 /* Releases one km_heap_lock; false, changing nothing, when the calling thread does not hold it. */
 bool km_heap_unlock(km_heap *heap);
 

@@ -312,12 +312,14 @@ static void write_heap_locked(km_text *t, km_heap *heap, uintptr_t handle, bool 
     km_json_close_object(t);
 }
 
-void km_snapshot_heap(km_snapshot *snapshot, km_heap *heap, uintptr_t handle, bool process_heap,
+bool km_snapshot_heap(km_snapshot *snapshot, km_heap *heap, uintptr_t handle, bool process_heap,
                       bool contents)
 {
-    bool locked = km_heap_enter(heap, 0);
+    if (!km_heap_try_lock(heap))
+        return false;
     write_heap_locked(&snapshot->text, heap, handle, process_heap, contents);
-    km_heap_leave(heap, locked);
+    km_heap_unlock(heap);
+    return true;
 }
 
 void km_snapshot_handles_locked(km_snapshot *snapshot, km_handle_table *table, km_heap *data_heap,

@@ -47,11 +47,12 @@ typedef struct km_flag_name {
 /* Starts a snapshot in memory from pages. */
 void km_snapshot_open(km_snapshot *snapshot, km_pages *pages, const km_snapshot_header *header);
 
-/* Adds one heap, known to the program as `handle`, under the heap's lock. Without `contents`
- * only the heap's totals are written, and "complete" says so: for a heap whose owner serializes
- * it (HEAP_NO_SERIALIZE), when the snapshot is taken by a thread of ours rather than the
- * program's, whose reads could race the owner's writes. */
-void km_snapshot_heap(km_snapshot *snapshot, km_heap *heap, uintptr_t handle, bool process_heap,
+/* Adds one heap, known to the program as `handle`, under the heap's lock. Never waits: false,
+ * writing nothing, while another thread holds the lock (the caller lets go of whatever that
+ * thread may be waiting for, and retries). Without `contents` only the heap's totals are
+ * written, and "complete" says so: for a heap whose owner serializes it (HEAP_NO_SERIALIZE)
+ * when the snapshot is taken by a thread of ours, whose reads could race the owner's writes. */
+bool km_snapshot_heap(km_snapshot *snapshot, km_heap *heap, uintptr_t handle, bool process_heap,
                       bool contents);
 
 /* Adds the handle table: every entry in use, its data sized in data_heap; names (ending with a

@@ -3,6 +3,7 @@
 #include "nt/ntdll.h"
 
 #define FILE_OPEN_IF_DISPOSITION 3
+#define FILE_OVERWRITE_IF_DISPOSITION 5
 #define FILE_SYNCHRONOUS_IO_NONALERT_OPTION 0x20
 #define FILE_NON_DIRECTORY_FILE_OPTION 0x40
 #define OBJ_CASE_INSENSITIVE_ATTRIBUTE 0x40
@@ -42,11 +43,15 @@ void km_nt_environment_remove(const WCHAR *name)
     RtlSetEnvironmentVariable(NULL, &key, NULL);
 }
 
-bool km_nt_append_file_open(km_nt_append_file *file, const WCHAR *path)
+#define KM_STATUS_OBJECT_PATH_SYNTAX_BAD ((NTSTATUS)0xC000003BL)
+
+/* Opens the file at a Win32 path for synchronous writes, with the given access and disposition. */
+static NTSTATUS open_for_writing(HANDLE *file, const WCHAR *path, ACCESS_MASK access,
+                                 ULONG disposition)
 {
     km_nt_unicode_string nt_path;
     if (!RtlDosPathNameToNtPathName_U(path, &nt_path, NULL, NULL))
-        return false;
+        return KM_STATUS_OBJECT_PATH_SYNTAX_BAD;
     km_nt_object_attributes attributes = {
         .length = sizeof(attributes),
         .object_name = &nt_path,
@@ -54,11 +59,34 @@ bool km_nt_append_file_open(km_nt_append_file *file, const WCHAR *path)
     };
     km_nt_io_status_block io;
     NTSTATUS status = NtCreateFile(
-        &file->handle, FILE_APPEND_DATA | SYNCHRONIZE, &attributes, &io, NULL,
-        FILE_ATTRIBUTE_NORMAL, FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_OPEN_IF_DISPOSITION,
+        file, access | SYNCHRONIZE, &attributes, &io, NULL, FILE_ATTRIBUTE_NORMAL,
+        FILE_SHARE_READ | FILE_SHARE_WRITE, disposition,
         FILE_SYNCHRONOUS_IO_NONALERT_OPTION | FILE_NON_DIRECTORY_FILE_OPTION, NULL, 0);
     RtlFreeUnicodeString(&nt_path);
-    return status == 0;
+    return status;
+}
+
+bool km_nt_append_file_open(km_nt_append_file *file, const WCHAR *path)
+{
+    return open_for_writing(&file->handle, path, FILE_APPEND_DATA, FILE_OPEN_IF_DISPOSITION) == 0;
+}
+
+NTSTATUS km_nt_file_replace(const WCHAR *path, const void *data, size_t length)
+{
+    HANDLE file;
+    NTSTATUS status = open_for_writing(&file, path, GENERIC_WRITE, FILE_OVERWRITE_IF_DISPOSITION);
+    if (status < 0)
+        return status;
+    /* One write takes at most a ULONG's worth of bytes. */
+    const size_t chunk = (size_t)1 << 30;
+    for (size_t done = 0; done < length && status >= 0; done += chunk) {
+        size_t part = length - done < chunk ? length - done : chunk;
+        km_nt_io_status_block io;
+        status = NtWriteFile(file, NULL, NULL, NULL, &io, (const char *)data + done, (ULONG)part,
+                             NULL, NULL);
+    }
+    NtClose(file);
+    return status < 0 ? status : 0;
 }
 
 void km_nt_append_file_write(km_nt_append_file *file, const char *text, size_t length)

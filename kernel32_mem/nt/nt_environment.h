@@ -1,6 +1,7 @@
 /*
- * The process environment and the one file kernel32_mem writes: what a user asks of the DLL
- * through environment variables (KM_STATS, KM_SIDELOAD_SCOPE), and where the answer goes.
+ * The process environment and the files kernel32_mem writes: what a user asks of the DLL
+ * through environment variables (KM_STATS, KM_SNAPSHOT, KM_SIDELOAD_SCOPE...), and where the
+ * answer goes.
  */
 #ifndef KM_NT_ENVIRONMENT_H
 #define KM_NT_ENVIRONMENT_H
@@ -30,5 +31,8 @@ typedef struct km_nt_append_file {
 bool km_nt_append_file_open(km_nt_append_file *file, const WCHAR *path);
 void km_nt_append_file_write(km_nt_append_file *file, const char *text, size_t length);
 void km_nt_append_file_close(km_nt_append_file *file);
+
+/* Writes a whole file at a Win32 path, replacing any file there; the kernel's status. */
+NTSTATUS km_nt_file_replace(const WCHAR *path, const void *data, size_t length);
 
 #endif

@@ -190,6 +190,18 @@ typedef struct km_nt_event_basic_information {
 NTSTATUS NTAPI NtQueryEvent(HANDLE event, ULONG info_class, PVOID info, ULONG info_length,
                             PULONG return_length);
 NTSTATUS NTAPI NtClose(HANDLE handle);
+/* Events and a thread of our own, for the snapshot listener (nt_event_listener.c). */
+#define KM_NT_SYNCHRONIZATION_EVENT 1 /* EVENT_TYPE: auto-reset */
+NTSTATUS NTAPI NtCreateEvent(PHANDLE event, ACCESS_MASK access,
+                             const km_nt_object_attributes *attributes, ULONG event_type,
+                             BOOLEAN initial_state);
+NTSTATUS NTAPI NtSetEvent(HANDLE event, PLONG previous_state);
+NTSTATUS NTAPI NtWaitForSingleObject(HANDLE handle, BOOLEAN alertable, PLARGE_INTEGER timeout);
+typedef DWORD(NTAPI *km_nt_thread_start)(void *parameter);
+NTSTATUS NTAPI RtlCreateUserThread(HANDLE process, void *security_descriptor, BOOLEAN suspended,
+                                   ULONG zero_bits, SIZE_T stack_reserve, SIZE_T stack_commit,
+                                   km_nt_thread_start start, void *parameter, PHANDLE thread,
+                                   void *client_id);
 void NTAPI RtlInitUnicodeString(km_nt_unicode_string *string, PCWSTR source);
 
 /* ANSI_STRING, as the loader takes export names. */

@@ -103,7 +103,7 @@ static char *snapshot_of(km_heap *heap, km_pages *pages)
     km_snapshot snapshot;
     km_snapshot_header header = {.producer = "core test", .reason = "request", .pid = 0};
     km_snapshot_open(&snapshot, pages, &header);
-    km_snapshot_heap(&snapshot, heap, (uintptr_t)heap, true, true);
+    assert_true(km_snapshot_heap(&snapshot, heap, (uintptr_t)heap, true, true));
     assert_int_equal(km_snapshot_close(&snapshot), KM_OK);
     char *json = text_of(&snapshot.text);
     km_snapshot_release(&snapshot);
@@ -163,7 +163,7 @@ static void running_out_of_memory_is_reported_and_leaks_nothing(void **state)
         km_snapshot_header header = {.producer = "core test", .reason = "request", .pid = 0};
         km_host_pages_fail_after(&f->pages, n);
         km_snapshot_open(&snapshot, &f->pages.pages, &header);
-        km_snapshot_heap(&snapshot, f->heap, (uintptr_t)f->heap, false, true);
+        assert_true(km_snapshot_heap(&snapshot, f->heap, (uintptr_t)f->heap, false, true));
         km_status status = km_snapshot_close(&snapshot);
         km_host_pages_fail_after(&f->pages, -1);
         km_snapshot_release(&snapshot);
@@ -188,7 +188,7 @@ static void a_handle_table_lists_entries_in_use(void **state)
     km_snapshot snapshot;
     km_snapshot_header header = {.producer = "core test", .reason = "request", .pid = 7};
     km_snapshot_open(&snapshot, &f->pages.pages, &header);
-    km_snapshot_heap(&snapshot, f->heap, (uintptr_t)f->heap, true, true);
+    assert_true(km_snapshot_heap(&snapshot, f->heap, (uintptr_t)f->heap, true, true));
     km_snapshot_handles_locked(&snapshot, &table, f->heap, names);
     assert_int_equal(km_snapshot_close(&snapshot), KM_OK);
     char *json = text_of(&snapshot.text);
