@@ -12,6 +12,9 @@
  *   block the system's process heap gave out (to the program before kernel32_mem was loaded,
  *   or to a system DLL), which the PEB's handle still names.
  * Both are decided only after our own path has failed, so they cost our blocks nothing.
+ *
+ * Each export that KM_TRACE traces is a wrapper: the call's own function, then its record
+ * (heap_trace.h), so that every return path is recorded once.
  */
 #include "api/win32.h"
 
@@ -21,6 +24,7 @@
 #include "api/heap_flags.h"
 #include "api/heap_handles.h"
 #include "api/heap_snapshot.h"
+#include "api/heap_trace.h"
 #include "nt/nt_error.h"
 #include "nt/nt_heap_platform.h"
 
@@ -121,9 +125,8 @@ DWORD WINAPI GetProcessHeaps(DWORD count, PHANDLE heaps)
     return (DWORD)(system + ours - 1);
 }
 
-HANDLE WINAPI HeapCreate(DWORD flags, SIZE_T initial, SIZE_T maximum)
+static HANDLE heap_create(DWORD flags, SIZE_T initial, SIZE_T maximum)
 {
-    KM_COUNT_CALL(HeapCreate);
     km_heap *heap;
     if (km_heap_create(km_nt_heap_platform(), initial, maximum, km_heap_create_flags(flags),
                        &heap) != KM_OK) {
@@ -139,9 +142,16 @@ HANDLE WINAPI HeapCreate(DWORD flags, SIZE_T initial, SIZE_T maximum)
     return (HANDLE)heap;
 }
 
-BOOL WINAPI HeapDestroy(HANDLE handle)
+HANDLE WINAPI HeapCreate(DWORD flags, SIZE_T initial, SIZE_T maximum)
 {
-    KM_COUNT_CALL(HeapDestroy);
+    KM_COUNT_CALL(HeapCreate);
+    HANDLE result = heap_create(flags, initial, maximum);
+    KM_TRACE(HeapCreate, 0, result, flags, initial, maximum);
+    return result;
+}
+
+static BOOL heap_destroy(HANDLE handle)
+{
     /* Windows answers a NULL heap with success, having nothing to destroy. */
     if (!handle)
         return TRUE;
@@ -161,9 +171,16 @@ BOOL WINAPI HeapDestroy(HANDLE handle)
     return TRUE;
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
+BOOL WINAPI HeapDestroy(HANDLE handle)
 {
-    KM_COUNT_CALL(HeapAlloc);
+    KM_COUNT_CALL(HeapDestroy);
+    BOOL result = heap_destroy(handle);
+    KM_TRACE(HeapDestroy, handle, result, 0, 0, 0);
+    return result;
+}
+
+static LPVOID heap_alloc(HANDLE handle, DWORD flags, SIZE_T size)
+{
     km_heap *heap = km_heap_from_handle(handle);
     if (heap)
         return km_heap_call_alloc(heap, flags, size);
@@ -173,9 +190,16 @@ LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
     return NULL;
 }
 
-LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size)
+LPVOID WINAPI HeapAlloc(HANDLE handle, DWORD flags, SIZE_T size)
 {
-    KM_COUNT_CALL(HeapReAlloc);
+    KM_COUNT_CALL(HeapAlloc);
+    LPVOID result = heap_alloc(handle, flags, size);
+    KM_TRACE(HeapAlloc, handle, result, flags, size, 0);
+    return result;
+}
+
+static LPVOID heap_realloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size)
+{
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap && km_is_system_heap(handle))
         return KM_SYSTEM(HeapReAlloc)(handle, flags, block, size);
@@ -190,9 +214,16 @@ LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size)
     return km_heap_call_realloc(heap, flags, block, size);
 }
 
-BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID block)
+LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size)
 {
-    KM_COUNT_CALL(HeapFree);
+    KM_COUNT_CALL(HeapReAlloc);
+    LPVOID result = heap_realloc(handle, flags, block, size);
+    KM_TRACE(HeapReAlloc, handle, result, flags, block, size);
+    return result;
+}
+
+static BOOL heap_free(HANDLE handle, DWORD flags, LPVOID block)
+{
     if (!block)
         return TRUE;
     km_heap *heap = km_heap_from_handle(handle);
@@ -211,9 +242,16 @@ BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID block)
     return FALSE;
 }
 
-SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID block)
+BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID block)
 {
-    KM_COUNT_CALL(HeapSize);
+    KM_COUNT_CALL(HeapFree);
+    BOOL result = heap_free(handle, flags, block);
+    KM_TRACE(HeapFree, handle, result, flags, block, 0);
+    return result;
+}
+
+static SIZE_T heap_size(HANDLE handle, DWORD flags, LPCVOID block)
+{
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap && km_is_system_heap(handle))
         return KM_SYSTEM(HeapSize)(handle, flags, block);
@@ -228,9 +266,16 @@ SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID block)
     return (SIZE_T)-1;
 }
 
-BOOL WINAPI HeapValidate(HANDLE handle, DWORD flags, LPCVOID block)
+SIZE_T WINAPI HeapSize(HANDLE handle, DWORD flags, LPCVOID block)
 {
-    KM_COUNT_CALL(HeapValidate);
+    KM_COUNT_CALL(HeapSize);
+    SIZE_T result = heap_size(handle, flags, block);
+    KM_TRACE(HeapSize, handle, result, flags, block, 0);
+    return result;
+}
+
+static BOOL heap_validate(HANDLE handle, DWORD flags, LPCVOID block)
+{
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap)
         return km_is_system_heap(handle) && KM_SYSTEM(HeapValidate)(handle, flags, block);
@@ -241,9 +286,16 @@ BOOL WINAPI HeapValidate(HANDLE handle, DWORD flags, LPCVOID block)
     return FALSE;
 }
 
-SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
+BOOL WINAPI HeapValidate(HANDLE handle, DWORD flags, LPCVOID block)
 {
-    KM_COUNT_CALL(HeapCompact);
+    KM_COUNT_CALL(HeapValidate);
+    BOOL result = heap_validate(handle, flags, block);
+    KM_TRACE(HeapValidate, handle, result, flags, block, 0);
+    return result;
+}
+
+static SIZE_T heap_compact(HANDLE handle, DWORD flags)
+{
     km_heap *heap = km_heap_from_handle(handle);
     if (!heap && km_is_system_heap(handle))
         return KM_SYSTEM(HeapCompact)(handle, flags);
@@ -256,6 +308,14 @@ SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
     if (!largest)
         km_nt_set_last_error(NO_ERROR);
     return largest;
+}
+
+SIZE_T WINAPI HeapCompact(HANDLE handle, DWORD flags)
+{
+    KM_COUNT_CALL(HeapCompact);
+    SIZE_T result = heap_compact(handle, flags);
+    KM_TRACE(HeapCompact, handle, result, flags, 0, 0);
+    return result;
 }
 
 BOOL WINAPI HeapLock(HANDLE handle)

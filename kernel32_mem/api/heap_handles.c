@@ -9,6 +9,7 @@
 
 #include "api/export_stats.h"
 #include "api/heap_snapshot.h"
+#include "api/heap_trace.h"
 #include "api/module_scope.h"
 #include "api/process_attach.h"
 #include "nt/nt_environment.h"
@@ -118,6 +119,7 @@ bool km_api_process_attach(void *self)
     terminate_on_corruption = km_nt_terminates_on_corruption_by_default();
     km_export_stats_start();
     km_heap_snapshot_start();
+    km_trace_start();
     km_module_scope_start(self);
     return true;
 }
@@ -125,6 +127,7 @@ bool km_api_process_attach(void *self)
 void km_api_process_detach(void)
 {
     km_export_stats_write();
+    km_trace_finish();
     km_heap_snapshot_at_exit();
 }
 

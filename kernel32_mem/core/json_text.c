@@ -59,6 +59,16 @@ void km_text_append(km_text *text, const char *bytes, size_t length)
     text->length += length;
 }
 
+char *km_text_room(km_text *text, size_t length)
+{
+    return make_room(text, length) ? text->data + text->length : NULL;
+}
+
+void km_text_added(km_text *text, size_t length)
+{
+    text->length += length;
+}
+
 static void append_char(km_text *text, char c)
 {
     km_text_append(text, &c, 1);

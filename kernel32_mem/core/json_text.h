@@ -36,6 +36,10 @@ void km_text_release(km_text *text);
 /* Forgets what was written, keeping the memory for the next text. */
 void km_text_clear(km_text *text);
 void km_text_append(km_text *text, const char *bytes, size_t length);
+/* Room for up to `length` bytes at the text's end, to write in place and then add with
+ * km_text_added; NULL when the text cannot grow. */
+char *km_text_room(km_text *text, size_t length);
+void km_text_added(km_text *text, size_t length);
 
 void km_json_open_object(km_text *text);
 void km_json_close_object(km_text *text);

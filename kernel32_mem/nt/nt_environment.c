@@ -37,6 +37,22 @@ ULONG_PTR km_nt_current_process_id(void)
     return km_nt_process_id();
 }
 
+ULONG_PTR km_nt_current_thread_id(void)
+{
+    return km_nt_thread_id();
+}
+
+km_nt_clock_reference km_nt_clock_now(void)
+{
+    LARGE_INTEGER counter, frequency;
+    RtlQueryPerformanceFrequency(&frequency);
+    uint64_t ticks = km_nt_clock_ticks();
+    RtlQueryPerformanceCounter(&counter);
+    uint64_t f = frequency.QuadPart > 0 ? (uint64_t)frequency.QuadPart : 1;
+    uint64_t c = (uint64_t)counter.QuadPart;
+    return (km_nt_clock_reference){ticks, c / f * 1000000000u + c % f * 1000000000u / f};
+}
+
 void km_nt_environment_remove(const WCHAR *name)
 {
     km_nt_unicode_string key = unicode(name);

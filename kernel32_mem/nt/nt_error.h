@@ -1,6 +1,6 @@
 /*
  * The thread's last-error value, which GetLastError reads from the TEB. The api layer reports
- * every failure through these two functions and nothing else.
+ * every failure through the setters and nothing else.
  */
 #ifndef KM_NT_ERROR_H
 #define KM_NT_ERROR_H
@@ -16,6 +16,9 @@ static inline BOOL km_nt_failed(NTSTATUS status)
 
 /* Stores a Win32 error code as the calling thread's last error. */
 void km_nt_set_last_error(DWORD error);
+
+/* The calling thread's last error, as GetLastError returns it. */
+DWORD km_nt_last_error(void);
 
 /* Stores the Win32 error code that Windows maps the NTSTATUS to. */
 void km_nt_set_last_status(NTSTATUS status);

@@ -88,6 +88,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_STACK_LIMIT 0x10
 #define KM_NT_TEB_DEALLOCATION_STACK 0x1478
 #define KM_NT_TEB_PROCESS_ID 0x40
+#define KM_NT_TEB_THREAD_ID 0x48
 #define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x10
 #define KM_NT_PEB_GLOBAL_FLAG 0xbc
@@ -99,6 +100,7 @@ static inline const unsigned char *km_nt_teb(void)
 #define KM_NT_TEB_STACK_LIMIT 0x08
 #define KM_NT_TEB_DEALLOCATION_STACK 0xe0c
 #define KM_NT_TEB_PROCESS_ID 0x20
+#define KM_NT_TEB_THREAD_ID 0x24
 #define KM_NT_PEB_BEING_DEBUGGED 0x2
 #define KM_NT_PEB_IMAGE_BASE 0x8
 #define KM_NT_PEB_GLOBAL_FLAG 0x68
@@ -116,6 +118,12 @@ static inline const unsigned char *km_nt_peb(void)
 static inline ULONG_PTR km_nt_process_id(void)
 {
     return *(const ULONG_PTR *)(km_nt_teb() + KM_NT_TEB_PROCESS_ID);
+}
+
+/* The calling thread's id (TEB.ClientId.UniqueThread). */
+static inline ULONG_PTR km_nt_thread_id(void)
+{
+    return *(const ULONG_PTR *)(km_nt_teb() + KM_NT_TEB_THREAD_ID);
 }
 
 /* The system's process heap (PEB.ProcessHeap), which is what GetProcessHeap returns. */
@@ -250,5 +258,8 @@ NTSTATUS NTAPI LdrAddRefDll(ULONG flags, PVOID module);
 NTSTATUS NTAPI LdrRegisterDllNotification(ULONG flags, PVOID callback, PVOID context,
                                           PVOID *cookie);
 void NTAPI RtlSetLastWin32Error(DWORD error);
+DWORD NTAPI RtlGetLastWin32Error(void);
+BOOLEAN NTAPI RtlQueryPerformanceCounter(PLARGE_INTEGER counter);
+BOOLEAN NTAPI RtlQueryPerformanceFrequency(PLARGE_INTEGER frequency);
 
 #endif
