@@ -14,6 +14,7 @@ static int snapshot_child(const char *action);
 
 #define CHILD_BLOCK_SIZE 4242
 #define QUIT_EVENT L"Local\\kernel32_mem.snapshot_test.quit"
+#define READY_EVENT L"Local\\kernel32_mem.snapshot_test.ready"
 
 /* A folder of this test's own under the temporary folder; each snapshot is deleted once read. */
 static const WCHAR *folder(void)
@@ -229,9 +230,11 @@ static int snapshot_child(const char *action)
     if (!block || !unserialized || !HeapAlloc(unserialized, 0, 10))
         return 3;
     if (strcmp(action, "wait") == 0) {
+        HANDLE ready = OpenEventW(EVENT_MODIFY_STATE, FALSE, READY_EVENT);
         HANDLE quit = OpenEventW(SYNCHRONIZE, FALSE, QUIT_EVENT);
-        if (!quit || WaitForSingleObject(quit, 30000) != WAIT_OBJECT_0)
+        if (!ready || !quit || !SetEvent(ready) || WaitForSingleObject(quit, 30000) != WAIT_OBJECT_0)
             return 4;
+        CloseHandle(ready);
         CloseHandle(quit);
     } else if (strcmp(action, "exit") != 0) {
         return 2;
@@ -300,13 +303,17 @@ static void the_named_event_asks_a_running_program_for_one(void **state)
 {
     (void)state;
     HANDLE quit = CreateEventW(NULL, TRUE, FALSE, QUIT_EVENT);
+    HANDLE ready = CreateEventW(NULL, TRUE, FALSE, READY_EVENT);
     assert_non_null(quit);
+    assert_non_null(ready);
     WCHAR pattern[MAX_PATH], path[MAX_PATH];
     path_in_folder(pattern, L"event-%p-%n.json");
     PROCESS_INFORMATION child = start_child("wait", pattern);
     DWORD pid = child.dwProcessId;
     HANDLE request = open_event_of(pid, L"");
     HANDLE done = open_event_of(pid, L".done");
+    /* Its blocks are made once it says so: the events exist from the moment the DLL loads. */
+    assert_int_equal(WaitForSingleObject(ready, 30000), WAIT_OBJECT_0);
     for (int i = 0; i < 2; i++) {
         assert_true(SetEvent(request));
         assert_int_equal(WaitForSingleObject(done, 30000), WAIT_OBJECT_0);
@@ -325,6 +332,7 @@ static void the_named_event_asks_a_running_program_for_one(void **state)
     free(text);
     CloseHandle(request);
     CloseHandle(done);
+    CloseHandle(ready);
     CloseHandle(quit);
 }
 
