@@ -23,7 +23,7 @@
 #include "core/heap_snapshot.h"
 #include "nt/nt_environment.h"
 #include "nt/nt_error.h"
-#include "nt/nt_event_listener.h"
+#include "nt/nt_worker.h"
 #include "nt/nt_heap_platform.h"
 
 #define KM_SNAPSHOT_PATH_MAX (2 * MAX_PATH)
@@ -36,6 +36,7 @@ static km_lock gate;
 static WCHAR path_pattern[MAX_PATH + 1];
 static volatile LONG snapshots_written;
 static volatile LONG listener_busy;
+static km_nt_worker listener;
 
 static const km_threads *threads(void)
 {
@@ -221,7 +222,7 @@ void km_heap_snapshot_start(void)
     WCHAR request[80], done[80];
     event_name(request, L"");
     event_name(done, L".done");
-    km_nt_event_listener_start(request, done, on_request);
+    km_nt_worker_start(&listener, request, done, on_request);
 }
 
 void km_heap_snapshot_at_exit(void)
