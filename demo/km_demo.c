@@ -4,8 +4,14 @@
  * then one refused request with the error Windows gives; and a heap: blocks of each kind (a small
  * block from a run, a span of slots, a large block with its own reservation), one freed, then
  * HeapWalk's view of it, with runs of free blocks folded into one line.
+ *
+ * `km_demo.exe --snapshot PATH` also lays out a heap for study (runs of several classes, full,
+ * half full and emptied; spans; a large block) and writes its snapshot to PATH with
+ * KmHeapSnapshot, for `km-heap map` to draw (scripts/demo.sh does both).
  */
 #include <windows.h>
+
+#include "kernel32_mem.h"
 
 #include <stdio.h>
 #include <wchar.h>
@@ -110,8 +116,41 @@ static int show_heap(void)
     return destroyed ? 0 : 1;
 }
 
-int main(void)
+/* A heap laid out to show what the essay at the top of kernel32_mem/core/heap.c describes: a
+ * run per size class, filled to different degrees; a run emptied and kept for reuse; spans of
+ * whole slots; a block large enough for a reservation of its own. */
+static int snapshot_tour(const char *path)
 {
+    HANDLE heap = HeapCreate(0, 0, 0);
+    if (!heap)
+        return 1;
+    static void *blocks[6000];
+    size_t count = 0;
+    const SIZE_T sizes[] = {24, 24, 24, 200, 200, 1000, 5000, 20000};
+    for (int round = 0; round < 700; round++)
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && count < 6000; i++)
+            if (round < 4000 / (int)sizes[i] + 40)
+                blocks[count++] = HeapAlloc(heap, 0, sizes[i] - (SIZE_T)round % 8);
+    /* Every third block freed: runs half full; the 1000-byte ones all freed: an empty run. */
+    for (size_t i = 0; i < count; i++)
+        if (i % 3 == 0 || (blocks[i] && HeapSize(heap, 0, blocks[i]) > 900 &&
+                           HeapSize(heap, 0, blocks[i]) <= 1000))
+            HeapFree(heap, 0, blocks[i]);
+    void *spans[] = {HeapAlloc(heap, 0, 100000), HeapAlloc(heap, 0, 300000)};
+    void *large = HeapAlloc(heap, 0, 3 << 20);
+    wchar_t wide[MAX_PATH];
+    MultiByteToWideChar(CP_ACP, 0, path, -1, wide, MAX_PATH);
+    BOOL written = KmHeapSnapshot(heap, wide);
+    printf("KmHeapSnapshot(a heap of %zu blocks, 2 spans at %p and %p, 3 MiB at %p, \"%s\") = %s\n",
+           count, spans[0], spans[1], large, path, written ? "TRUE" : "FALSE");
+    return HeapDestroy(heap) && written ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--snapshot") == 0)
+        return snapshot_tour(argv[2]);
+
     const SIZE_T reservation = 0x40000, page = 0x1000;
 
     print_provider();

@@ -31,7 +31,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/heap_snapshot.h"
 #include "host_threads.h"
 #include "shadow.h"
 
@@ -472,6 +474,40 @@ static void op_validate(shadow_heap *heap, reader *r)
                    "km_heap_validate(%p) refuses a live block", (void *)block->data);
 }
 
+static size_t occurrences(const char *text, size_t length, const char *needle)
+{
+    size_t count = 0, n = strlen(needle);
+    for (size_t at = 0; at + n <= length; at++)
+        if (text[at] == needle[0] && memcmp(text + at, needle, n) == 0)
+            count++;
+    return count;
+}
+
+/* A snapshot of the heap lists every live block, busy, and the heap's requested total. */
+static void check_snapshot(shadow_heap *heap)
+{
+    km_snapshot snapshot;
+    km_snapshot_header header = {.producer = "fuzz", .reason = "request", .pid = 0};
+    km_snapshot_open(&snapshot, &heap->pages.pages, &header);
+    shadow_require(km_snapshot_heap(&snapshot, heap->heap, (uintptr_t)heap->heap, false, true),
+                   "a snapshot found the heap's lock held by another thread");
+    if (km_snapshot_close(&snapshot) == KM_OK) {
+        const char *text = snapshot.text.data;
+        size_t length = snapshot.text.length;
+        size_t busy = occurrences(text, length, "\"state\":\"busy\"") +
+                      occurrences(text, length, "\"guarded\":");
+        shadow_require(busy == heap->count, "a snapshot lists %zu busy blocks of %zu", busy,
+                       heap->count);
+        char total[64];
+        snprintf(total, sizeof total, "\"requested\":%zu,\"complete\":true,", heap->live_bytes);
+        shadow_require(occurrences(text, length, total) == 1,
+                       "a snapshot's requested total is not %zu", heap->live_bytes);
+        shadow_require(occurrences(text, length, "\"seal\":\"broken\"") == 0,
+                       "a snapshot shows a broken seal in an intact heap");
+    }
+    km_snapshot_release(&snapshot);
+}
+
 static void op_walk(shadow_heap *heap)
 {
     if (walks_left == 0)
@@ -479,6 +515,9 @@ static void op_walk(shadow_heap *heap)
     walks_left--;
     size_t entries = shadow_check_walk(heap);
     trace("  walk: %zu entries\n", entries);
+    /* A snapshot lists every block too: once an input is enough. */
+    if (walks_left == WALKS_PER_INPUT - 1)
+        check_snapshot(heap);
 }
 
 static void op_compact(shadow_heap *heap, reader *r)

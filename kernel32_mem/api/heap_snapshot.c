@@ -20,6 +20,7 @@
 #include "api/export_stats.h"
 #include "api/heap_handles.h"
 #include "api/heap_snapshot.h"
+#include "api/path_pattern.h"
 #include "core/heap_snapshot.h"
 #include "nt/nt_environment.h"
 #include "nt/nt_error.h"
@@ -120,36 +121,6 @@ static void add_every_heap(km_snapshot *snapshot, bool from_listener, int patien
         pages->release(pages, heaps, reserved);
 }
 
-/* Expands %p and %n in the pattern; false when the result would not fit. */
-static bool expand_path(const WCHAR *pattern, WCHAR *path)
-{
-    size_t at = 0;
-    for (const WCHAR *c = pattern; *c; c++) {
-        unsigned long number;
-        if (c[0] == L'%' && (c[1] == L'p' || c[1] == L'n')) {
-            number = c[1] == L'p' ? (unsigned long)km_nt_current_process_id()
-                                  : (unsigned long)snapshots_written;
-            WCHAR digits[12];
-            int n = 0;
-            do {
-                digits[n++] = (WCHAR)(L'0' + number % 10);
-                number /= 10;
-            } while (number);
-            if (at + (size_t)n >= KM_SNAPSHOT_PATH_MAX)
-                return false;
-            while (n)
-                path[at++] = digits[--n];
-            c++;
-            continue;
-        }
-        if (at + 1 >= KM_SNAPSHOT_PATH_MAX)
-            return false;
-        path[at++] = *c;
-    }
-    path[at] = 0;
-    return true;
-}
-
 /* Writes a snapshot of one heap (or, for NULL, of all and of the handle table) to path; a
  * Win32 error code, 0 on success. The caller holds the gate. */
 static DWORD write_snapshot(km_heap *only, const WCHAR *path, const char *reason,
@@ -180,7 +151,8 @@ static DWORD write_snapshot(km_heap *only, const WCHAR *path, const char *reason
 static void write_to_pattern(const char *reason, bool from_listener, int patience)
 {
     WCHAR path[KM_SNAPSHOT_PATH_MAX];
-    if (expand_path(path_pattern, path))
+    if (km_expand_path_pattern(path_pattern, (unsigned long)snapshots_written, path,
+                               KM_SNAPSHOT_PATH_MAX))
         write_snapshot(NULL, path, reason, from_listener, patience);
 }
 
@@ -197,21 +169,13 @@ static void on_request(void)
 static void event_name(WCHAR *name, const WCHAR *suffix)
 {
     static const WCHAR prefix[] = L"Local\\kernel32_mem.snapshot.";
-    size_t at = 0;
+    WCHAR *at = name;
     for (size_t i = 0; prefix[i]; i++)
-        name[at++] = prefix[i];
-    unsigned long pid = (unsigned long)km_nt_current_process_id();
-    WCHAR digits[12];
-    int n = 0;
-    do {
-        digits[n++] = (WCHAR)(L'0' + pid % 10);
-        pid /= 10;
-    } while (pid);
-    while (n)
-        name[at++] = digits[--n];
-    for (size_t i = 0; suffix[i]; i++)
-        name[at++] = suffix[i];
-    name[at] = 0;
+        *at++ = prefix[i];
+    at = km_put_decimal(at, (unsigned long)km_nt_current_process_id());
+    while (*suffix)
+        *at++ = *suffix++;
+    *at = 0;
 }
 
 void km_heap_snapshot_start(void)

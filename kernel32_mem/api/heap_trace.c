@@ -1,5 +1,5 @@
 /*
- * The call trace (KM_TRACE=PATH, %p in PATH standing for the process id).
+ * The call trace (KM_TRACE=PATH, %p in PATH standing for the process id: path_pattern.h).
  *
  * A call is recorded as a fixed-size binary record in a batch of the calling thread's: a
  * sequence number, a clock reading and a few stores. Text is made elsewhere. A full batch is
@@ -22,6 +22,7 @@
 #include "api/win32.h"
 
 #include "api/heap_trace.h"
+#include "api/path_pattern.h"
 #include "api/trace_format.h"
 #include "core/json_text.h"
 #include "core/lock.h"
@@ -249,40 +250,12 @@ void km_trace_record(km_trace_call call, uintptr_t heap, uintptr_t result, uintp
 
 /* Start and finish --------------------------------------------------------------------------- */
 
-/* Expands %p in the pattern; false when the result would not fit. */
-static bool expand_path(const WCHAR *pattern, WCHAR *path, size_t capacity)
-{
-    size_t at = 0;
-    for (const WCHAR *c = pattern; *c; c++) {
-        if (c[0] == L'%' && c[1] == L'p') {
-            unsigned long pid = (unsigned long)km_nt_current_process_id();
-            WCHAR digits[12];
-            int n = 0;
-            do {
-                digits[n++] = (WCHAR)(L'0' + pid % 10);
-                pid /= 10;
-            } while (pid);
-            if (at + (size_t)n >= capacity)
-                return false;
-            while (n)
-                path[at++] = digits[--n];
-            c++;
-        } else {
-            if (at + 1 >= capacity)
-                return false;
-            path[at++] = *c;
-        }
-    }
-    path[at] = 0;
-    return true;
-}
-
 void km_trace_start(void)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
     WCHAR pattern[MAX_PATH + 1], path[2 * MAX_PATH];
     if (!km_nt_environment_get(L"KM_TRACE", pattern, MAX_PATH + 1) || !pattern[0] ||
-        !expand_path(pattern, path, 2 * MAX_PATH))
+        !km_expand_path_pattern(pattern, 0, path, 2 * MAX_PATH))
         return;
     char header[KM_TRACE_LINE_MAX];
     size_t length = km_trace_format_header(header, (unsigned long)km_nt_current_process_id());

@@ -34,29 +34,10 @@ static void path_in_folder(WCHAR *path, const WCHAR *name)
     swprintf(path, MAX_PATH, L"%ls\\%ls", folder(), name);
 }
 
-/* The file's text, NUL-terminated (free it), or NULL when it cannot be read. */
-static char *read_text(const WCHAR *path)
-{
-    HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                              OPEN_EXISTING, 0, NULL);
-    if (file == INVALID_HANDLE_VALUE)
-        return NULL;
-    DWORD size = GetFileSize(file, NULL), done = 0;
-    char *text = malloc(size + 1);
-    BOOL read = ReadFile(file, text, size, &done, NULL);
-    CloseHandle(file);
-    if (!read || done != size) {
-        free(text);
-        return NULL;
-    }
-    text[size] = 0;
-    return text;
-}
-
 /* Reads a snapshot, checks it is JSON with the documented head, and returns it (free it). */
 static char *read_snapshot(const WCHAR *path, const char *reason, DWORD pid)
 {
-    char *text = read_text(path);
+    char *text = km_read_text_file(path);
     assert_non_null(text);
     DeleteFileW(path);
     assert_true(km_json_is_well_formed(text, strlen(text)));

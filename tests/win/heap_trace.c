@@ -52,24 +52,6 @@ static int trace_child(const char *action)
     return 0;
 }
 
-static char *read_text(const WCHAR *path)
-{
-    HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                              OPEN_EXISTING, 0, NULL);
-    if (file == INVALID_HANDLE_VALUE)
-        return NULL;
-    DWORD size = GetFileSize(file, NULL), done = 0;
-    char *text = malloc(size + 1);
-    BOOL read = ReadFile(file, text, size, &done, NULL);
-    CloseHandle(file);
-    if (!read || done != size) {
-        free(text);
-        return NULL;
-    }
-    text[size] = 0;
-    return text;
-}
-
 /* The trace of a child run with KM_TRACE=<temp>\km_trace_test-%p.jsonl, read and deleted. */
 static char *trace_of_child(const char *action, DWORD *pid)
 {
@@ -92,7 +74,7 @@ static char *trace_of_child(const char *action, DWORD *pid)
     CloseHandle(child.hProcess);
     *pid = child.dwProcessId;
     swprintf(path, MAX_PATH, L"%lskm_trace_test-%lu.jsonl", temp, (unsigned long)*pid);
-    char *text = read_text(path);
+    char *text = km_read_text_file(path);
     assert_non_null(text);
     DeleteFileW(path);
     return text;

@@ -330,7 +330,7 @@ static void legend_item(canvas *c, int *x, const char *fill, const char *label)
             *x, c->y, KH_CELL_W - 1, KH_CELL_H - 1, fill);
     fprintf(c->out, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n", *x + KH_CELL_W + 3,
             c->y + 12, label);
-    *x += KH_CELL_W + 8 + (int)strlen(label) * 6;
+    *x += KH_CELL_W + 10 + (int)strlen(label) * 7;
 }
 
 static void draw_legend(canvas *c)

@@ -82,3 +82,21 @@ BOOL km_running_under_wine(void)
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
 }
+
+char *km_read_text_file(const WCHAR *path)
+{
+    HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                              OPEN_EXISTING, 0, NULL);
+    if (file == INVALID_HANDLE_VALUE)
+        return NULL;
+    DWORD size = GetFileSize(file, NULL), done = 0;
+    char *text = malloc(size + 1);
+    BOOL read = text && ReadFile(file, text, size, &done, NULL);
+    CloseHandle(file);
+    if (!read || done != size) {
+        free(text);
+        return NULL;
+    }
+    text[size] = 0;
+    return text;
+}

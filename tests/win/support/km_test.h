@@ -61,6 +61,9 @@ DWORD km_exit_code_of_child(const char *argument);
 /* True under Wine, whose ntdll exports wine_get_version. */
 BOOL km_running_under_wine(void);
 
+/* The whole file's text, NUL-terminated (free it), or NULL when it cannot be read. */
+char *km_read_text_file(const WCHAR *path);
+
 /* True in a .system program under Wine. Where Wine's kernel32 is known to accept what Windows
  * refuses, a test expects Wine's answer there, says why, and expects Windows' answer from
  * kernel32_mem everywhere and from the system kernel32 on Windows. */
