@@ -14,7 +14,8 @@
  * Both are decided only after our own path has failed, so they cost our blocks nothing.
  *
  * Each export that KM_TRACE traces is a wrapper: the call's own function, then its record
- * (heap_trace.h), so that every return path is recorded once.
+ * (heap_trace.h), so that every return path is recorded once. A call that gives memory back
+ * takes its place in the trace's order before it runs.
  */
 #include "api/win32.h"
 
@@ -174,8 +175,9 @@ static BOOL heap_destroy(HANDLE handle)
 BOOL WINAPI HeapDestroy(HANDLE handle)
 {
     KM_COUNT_CALL(HeapDestroy);
+    uint64_t ticket = KM_TRACE_TICKET();
     BOOL result = heap_destroy(handle);
-    KM_TRACE(HeapDestroy, handle, result, 0, 0, 0);
+    KM_TRACE_AT(ticket, HeapDestroy, handle, result, 0, 0, 0);
     return result;
 }
 
@@ -217,8 +219,9 @@ static LPVOID heap_realloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size
 LPVOID WINAPI HeapReAlloc(HANDLE handle, DWORD flags, LPVOID block, SIZE_T size)
 {
     KM_COUNT_CALL(HeapReAlloc);
+    uint64_t ticket = KM_TRACE_TICKET();
     LPVOID result = heap_realloc(handle, flags, block, size);
-    KM_TRACE(HeapReAlloc, handle, result, flags, block, size);
+    KM_TRACE_AT(ticket, HeapReAlloc, handle, result, flags, block, size);
     return result;
 }
 
@@ -245,8 +248,9 @@ static BOOL heap_free(HANDLE handle, DWORD flags, LPVOID block)
 BOOL WINAPI HeapFree(HANDLE handle, DWORD flags, LPVOID block)
 {
     KM_COUNT_CALL(HeapFree);
+    uint64_t ticket = KM_TRACE_TICKET();
     BOOL result = heap_free(handle, flags, block);
-    KM_TRACE(HeapFree, handle, result, flags, block, 0);
+    KM_TRACE_AT(ticket, HeapFree, handle, result, flags, block, 0);
     return result;
 }
 

@@ -8,7 +8,8 @@
  * - with KM_SNAPSHOT set, setting the named event Local\kernel32_mem.snapshot.<pid> from any
  *   program: a thread of ours writes a snapshot to PATH, then sets
  *   Local\kernel32_mem.snapshot.<pid>.done.
- * In PATH, %p stands for the process id and %n for the number of snapshots written before.
+ * In PATH, %p stands for the process id and %n for the number of snapshots written before
+ * (path_pattern.h).
  *
  * A snapshot of every heap must not read a heap that HeapDestroy is releasing: HeapDestroy and
  * the snapshot pass through one gate. The snapshot never waits for a heap's lock while holding
@@ -27,14 +28,14 @@
 #include "nt/nt_worker.h"
 #include "nt/nt_heap_platform.h"
 
-#define KM_SNAPSHOT_PATH_MAX (2 * MAX_PATH)
 /* At exit, a lock whose owner was killed with its thread is never let go: give up on a heap
- * after this many tries. */
-#define KM_EXIT_PATIENCE 1000
+ * after this many tries (about 0.1 s). */
+#define KM_EXIT_PATIENCE 100
+#define KM_YIELDS_BEFORE_SLEEP 20
 #define KM_PATIENCE_FOREVER (-1)
 
 static km_lock gate;
-static WCHAR path_pattern[MAX_PATH + 1];
+static WCHAR path_pattern[KM_PATH_PATTERN_MAX + 1];
 static volatile LONG snapshots_written;
 static volatile LONG listener_busy;
 static km_nt_worker listener;
@@ -55,14 +56,19 @@ void km_snapshot_gate_leave(void)
 }
 
 /* Retries `attempt` (which returns false while a lock it needs is busy) with the gate let go
- * between tries; false when patience ran out. The caller holds the gate. */
+ * between tries, yielding at first and then sleeping a millisecond a try, so that a long
+ * HeapLock elsewhere does not cost a processor; false when patience ran out. The caller holds
+ * the gate. */
 static bool with_patience(int patience, bool (*attempt)(void *), void *context)
 {
     for (int tries = 0; !attempt(context); tries++) {
         if (patience >= 0 && tries >= patience)
             return false;
         km_lock_release(&gate);
-        threads()->yield();
+        if (tries < KM_YIELDS_BEFORE_SLEEP)
+            threads()->yield();
+        else
+            km_nt_sleep(1);
         km_lock_acquire(&gate);
     }
     return true;
@@ -150,9 +156,9 @@ static DWORD write_snapshot(km_heap *only, const WCHAR *path, const char *reason
 
 static void write_to_pattern(const char *reason, bool from_listener, int patience)
 {
-    WCHAR path[KM_SNAPSHOT_PATH_MAX];
+    WCHAR path[KM_EXPANDED_PATH_MAX];
     if (km_expand_path_pattern(path_pattern, (unsigned long)snapshots_written, path,
-                               KM_SNAPSHOT_PATH_MAX))
+                               KM_EXPANDED_PATH_MAX))
         write_snapshot(NULL, path, reason, from_listener, patience);
 }
 
@@ -181,7 +187,8 @@ static void event_name(WCHAR *name, const WCHAR *suffix)
 void km_heap_snapshot_start(void)
 {
     km_lock_init(&gate, threads());
-    if (!km_nt_environment_get(L"KM_SNAPSHOT", path_pattern, MAX_PATH + 1) || !path_pattern[0])
+    if (!km_nt_environment_get(L"KM_SNAPSHOT", path_pattern, KM_PATH_PATTERN_MAX + 1) ||
+        !path_pattern[0])
         return;
     WCHAR request[80], done[80];
     event_name(request, L"");

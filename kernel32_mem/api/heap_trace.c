@@ -15,9 +15,13 @@
  * table is full, threads share one more batch under the queue's lock.
  *
  * Batches are written whole, so the file holds each thread's calls in order but the threads'
- * batches interleave: the sequence number, taken as the call returns, puts the lines back in
- * call order. A record is complete once its sequence number is stored (last, with release):
- * a record a killed thread left half-written is skipped.
+ * batches interleave: the sequence number puts the lines back in the order the heap saw the
+ * calls. A call that hands memory out takes its number as it returns, one that gives memory back
+ * (HeapFree, HeapReAlloc, HeapDestroy) before it starts: a block freed on one thread and then
+ * handed out on another is freed first in the trace too. (A block that another thread frees
+ * while a HeapReAlloc runs, and that the reallocation then returns, comes out of order.) A
+ * record is complete once its sequence number is stored (last, with release): a record a
+ * killed thread left half-written is skipped.
  */
 #include "api/win32.h"
 
@@ -86,9 +90,11 @@ static void write_batch(trace_batch *batch, km_text *out)
         if (line && atomic_load_explicit(&r->seq, memory_order_acquire))
             km_text_added(out, km_trace_format_line(r, &clock, line));
     }
+    /* Counted as written from the moment the write starts: a thread ended by the process's exit
+     * ends when its system call returns, the write done. */
+    batch->count = 0;
     if (out->length && !out->failed)
         km_nt_append_file_write(&file, out->data, out->length);
-    batch->count = 0;
 }
 
 static trace_batch *dequeue(void)
@@ -153,28 +159,29 @@ static trace_batch *hand_over_locked(trace_batch *full, bool *help)
     return fresh;
 }
 
-static trace_batch *replace_full(trace_batch *full)
+/* Queues the thread's full batch and gives it an empty one. The entry stops naming the full
+ * batch in the same step the queue takes it, under the queue's lock: a thread ended at any point
+ * after (the process's exit ends threads in their next system call, such as the wake below)
+ * leaves its batch in one place only, for the exit to write once. */
+static void replace_full(thread_entry *entry)
 {
     bool help;
     km_lock_acquire(&queue_lock);
-    trace_batch *fresh = hand_over_locked(full, &help);
+    entry->batch = hand_over_locked(entry->batch, &help);
     km_lock_release(&queue_lock);
     if (help)
         drain();
     else
         km_nt_worker_wake(&writer);
-    if (!fresh)
-        fresh = new_batch();
-    if (!fresh) {
+    if (!entry->batch)
+        entry->batch = new_batch();
+    if (!entry->batch) {
         drain();
         km_lock_acquire(&queue_lock);
-        if ((fresh = free_batches))
-            free_batches = fresh->next;
+        if ((entry->batch = free_batches))
+            free_batches = entry->batch->next;
         km_lock_release(&queue_lock);
     }
-    if (fresh)
-        fresh->count = 0;
-    return fresh;
 }
 
 /* The calling thread's entry, claimed on its first call; NULL when the table is full. */
@@ -197,8 +204,13 @@ static thread_entry *own_entry(void)
     return NULL;
 }
 
-static void fill(km_trace_entry *r, km_trace_call call, uintptr_t heap, uintptr_t result,
-                 uintptr_t a0, uintptr_t a1, uintptr_t a2, uint32_t error)
+uint64_t km_trace_ticket(void)
+{
+    return atomic_fetch_add_explicit(&next_seq.value, 1, memory_order_relaxed);
+}
+
+static void fill(km_trace_entry *r, uint64_t ticket, km_trace_call call, uintptr_t heap,
+                 uintptr_t result, uintptr_t a0, uintptr_t a1, uintptr_t a2, uint32_t error)
 {
     atomic_store_explicit(&r->seq, 0, memory_order_relaxed);
     r->ticks = km_nt_clock_ticks();
@@ -210,45 +222,44 @@ static void fill(km_trace_entry *r, km_trace_call call, uintptr_t heap, uintptr_
     r->thread = (uint32_t)km_nt_current_thread_id();
     r->call = (uint16_t)call;
     r->error = error;
-    atomic_store_explicit(&r->seq, atomic_fetch_add_explicit(&next_seq.value, 1, memory_order_relaxed),
-                          memory_order_release);
+    atomic_store_explicit(&r->seq, ticket ? ticket : km_trace_ticket(), memory_order_release);
 }
 
-static void record_shared(km_trace_call call, uintptr_t heap, uintptr_t result, uintptr_t a0,
-                          uintptr_t a1, uintptr_t a2, uint32_t error)
+static void record_shared(uint64_t ticket, km_trace_call call, uintptr_t heap, uintptr_t result,
+                          uintptr_t a0, uintptr_t a1, uintptr_t a2, uint32_t error)
 {
     bool help = false;
     km_lock_acquire(&queue_lock);
-    if (shared && shared->count == KM_TRACE_RECORDS) {
+    if (shared && shared->count == KM_TRACE_RECORDS)
         shared = hand_over_locked(shared, &help);
-        if (shared)
-            shared->count = 0;
+    if (!shared) /* none was free: a new one, or the call goes untraced */
+        shared = new_batch();
+    if (shared) {
+        fill(&shared->records[shared->count++], ticket, call, heap, result, a0, a1, a2, error);
     }
-    if (shared)
-        fill(&shared->records[shared->count++], call, heap, result, a0, a1, a2, error);
     km_lock_release(&queue_lock);
     km_nt_worker_wake(&writer);
     if (help)
         drain();
 }
 
-void km_trace_record(km_trace_call call, uintptr_t heap, uintptr_t result, uintptr_t a0,
-                     uintptr_t a1, uintptr_t a2)
+void km_trace_record(uint64_t ticket, km_trace_call call, uintptr_t heap, uintptr_t result,
+                     uintptr_t a0, uintptr_t a1, uintptr_t a2)
 {
     /* The last error is read first, and put back: nothing here may change what the caller
      * sees. */
     uint32_t error = km_nt_last_error();
     thread_entry *entry = own_entry();
     if (!entry) {
-        record_shared(call, heap, result, a0, a1, a2, error);
+        record_shared(ticket, call, heap, result, a0, a1, a2, error);
     } else {
         if (entry->batch && entry->batch->count == KM_TRACE_RECORDS)
-            entry->batch = replace_full(entry->batch);
+            replace_full(entry);
         else if (!entry->batch)
             entry->batch = new_batch();
         trace_batch *batch = entry->batch;
         if (batch)
-            fill(&batch->records[batch->count++], call, heap, result, a0, a1, a2, error);
+            fill(&batch->records[batch->count++], ticket, call, heap, result, a0, a1, a2, error);
     }
     km_nt_set_last_error(error);
 }
@@ -258,9 +269,9 @@ void km_trace_record(km_trace_call call, uintptr_t heap, uintptr_t result, uintp
 void km_trace_start(void)
 {
     const km_heap_platform *platform = km_nt_heap_platform();
-    WCHAR pattern[MAX_PATH + 1], path[2 * MAX_PATH];
-    if (!km_nt_environment_get(L"KM_TRACE", pattern, MAX_PATH + 1) || !pattern[0] ||
-        !km_expand_path_pattern(pattern, 0, path, 2 * MAX_PATH))
+    static WCHAR pattern[KM_PATH_PATTERN_MAX + 1], path[KM_EXPANDED_PATH_MAX];
+    if (!km_nt_environment_get(L"KM_TRACE", pattern, KM_PATH_PATTERN_MAX + 1) || !pattern[0] ||
+        !km_expand_path_pattern(pattern, 0, path, KM_EXPANDED_PATH_MAX))
         return;
     char header[KM_TRACE_LINE_MAX];
     size_t length = km_trace_format_header(header, (unsigned long)km_nt_current_process_id());
@@ -285,22 +296,32 @@ static void write_at_exit(trace_batch *batch, km_text *out)
         write_batch(batch, out);
 }
 
-/* At exit every other thread is gone, killed wherever it was: the locks are taken only to be
- * sure (a DLL unloaded early would still have them), with patience for a dead owner. */
+/* Takes a lock at exit, where its owner may have been killed holding it: false after a while. */
+static bool acquire_at_exit(km_lock *lock)
+{
+    for (int tries = 0; !km_lock_try_acquire(lock); tries++) {
+        if (tries >= KM_TRACE_EXIT_PATIENCE)
+            return false;
+        km_nt_heap_platform()->threads->yield();
+    }
+    return true;
+}
+
+/* At exit the writer may still be finishing a batch (the process ends its other threads, and
+ * they end at their next system call): the exit waits for it, so that no batch goes out twice.
+ * A drainer ended while formatting leaves its batch in in_flight, with its count, for the exit to
+ * write; one ended in its write has set the count to 0 first. */
 void km_trace_finish(void)
 {
     if (!km_tracing)
         return;
     km_tracing = false;
-    for (int tries = 0; !km_lock_try_acquire(&queue_lock); tries++) {
-        if (tries >= KM_TRACE_EXIT_PATIENCE)
-            break;
-        km_nt_heap_platform()->threads->yield();
-    }
+    bool drained = acquire_at_exit(&drain_lock);
+    bool queue_locked = acquire_at_exit(&queue_lock);
     km_text out;
     km_text_init(&out, km_nt_heap_platform()->pages);
-    /* The batch a killed writer was writing: its lines went out whole or not at all. */
-    write_at_exit(atomic_load_explicit(&in_flight, memory_order_acquire), &out);
+    if (!drained)
+        write_at_exit(atomic_load_explicit(&in_flight, memory_order_acquire), &out);
     for (trace_batch *batch = queue_head; batch; batch = batch->next)
         write_at_exit(batch, &out);
     queue_head = queue_tail = NULL;
@@ -309,4 +330,8 @@ void km_trace_finish(void)
     write_at_exit(shared, &out);
     km_text_release(&out);
     km_nt_append_file_close(&file);
+    if (queue_locked)
+        km_lock_release(&queue_lock);
+    if (drained)
+        km_lock_release(&drain_lock);
 }

@@ -20,6 +20,13 @@ bool km_expand_path_pattern(const WCHAR *pattern, unsigned long count, WCHAR *pa
 {
     size_t at = 0;
     for (const WCHAR *c = pattern; *c; c++) {
+        if (c[0] == L'%' && c[1] == L'%') {
+            if (at + 1 >= capacity)
+                return false;
+            path[at++] = L'%';
+            c++;
+            continue;
+        }
         if (c[0] == L'%' && (c[1] == L'p' || c[1] == L'n')) {
             if (at + 10 >= capacity)
                 return false;

@@ -85,6 +85,18 @@ static char *put_decimal(char *at, uint64_t value)
     return end;
 }
 
+/* A word of the call's (a size, flags, a count) as JSON's integers can hold it: its bits read as
+ * a signed number of the pointer's width, so that a size of SIZE_T's maximum less 63 reads -64
+ * and converts back exactly (a reader with 64-bit integers refuses anything from 2^63 up). */
+static char *put_word(char *at, uintptr_t value)
+{
+    intptr_t signed_value = (intptr_t)value;
+    if (signed_value >= 0)
+        return put_decimal(at, (uint64_t)value);
+    *at++ = '-';
+    return put_decimal(at, (uint64_t)0 - (uint64_t)(int64_t)signed_value);
+}
+
 static char *put_address(char *at, uintptr_t value)
 {
     static const char hex[] = "0123456789abcdef";
@@ -152,7 +164,7 @@ size_t km_trace_format_line(const km_trace_entry *r, const km_trace_clock *clock
     at = PUT_LITERAL(at, ",\"args\":{");
     for (int i = 0; i < 3 && c->args[i]; i++) {
         at = put_fragment(at, &arg_fragments[r->call][i]);
-        at = c->args[i][0] == '*' ? put_address(at, r->args[i]) : put_decimal(at, r->args[i]);
+        at = c->args[i][0] == '*' ? put_address(at, r->args[i]) : put_word(at, r->args[i]);
     }
     at = PUT_LITERAL(at, "},\"result\":");
     switch (c->result) {
@@ -163,7 +175,7 @@ size_t km_trace_format_line(const km_trace_entry *r, const km_trace_clock *clock
         *at++ = r->result ? '1' : '0';
         break;
     case RESULT_COUNT:
-        at = r->result == (uintptr_t)-1 ? PUT_LITERAL(at, "-1") : put_decimal(at, r->result);
+        at = put_word(at, r->result); /* HeapSize's failure, (SIZE_T)-1, reads -1 */
         break;
     }
     at = PUT_LITERAL(at, ",\"error\":");

@@ -108,13 +108,12 @@ static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, 
 {
     uintptr_t block = run->first_block + index * run->block_size;
     if (km_run_is_block_free(run, index)) {
-        if (is_quarantined(heap, run, index))
-            write_block(t, block, run->block_size, 0, "quarantined", "none");
-        else if (heap->debug & KM_HEAP_DEBUG_FREE)
-            write_block(t, block, run->block_size, 0, "free",
-                        km_run_free_block_is_intact_locked(run, index) ? "intact" : "broken");
-        else
-            write_block(t, block, run->block_size, 0, "free", "none");
+        const char *state = is_quarantined(heap, run, index) ? "quarantined" : "free";
+        /* Under free checking a freed block holds the free fill, in quarantine or not. */
+        const char *seal = !(heap->debug & KM_HEAP_DEBUG_FREE) ? "none"
+                           : km_run_free_block_is_intact_locked(run, index) ? "intact"
+                                                                            : "broken";
+        write_block(t, block, run->block_size, 0, state, seal);
         return;
     }
     if ((run->exact_map[index / 64] >> (index % 64)) & 1) {

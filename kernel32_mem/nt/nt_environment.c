@@ -53,6 +53,12 @@ km_nt_clock_reference km_nt_clock_now(void)
     return (km_nt_clock_reference){ticks, c / f * 1000000000u + c % f * 1000000000u / f};
 }
 
+void km_nt_sleep(uint32_t milliseconds)
+{
+    LARGE_INTEGER interval = {.QuadPart = -(LONGLONG)milliseconds * 10000};
+    NtDelayExecution(FALSE, &interval);
+}
+
 void km_nt_environment_remove(const WCHAR *name)
 {
     km_nt_unicode_string key = unicode(name);

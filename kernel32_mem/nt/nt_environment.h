@@ -38,6 +38,9 @@ typedef struct km_nt_clock_reference {
 
 km_nt_clock_reference km_nt_clock_now(void);
 
+/* Gives up the processor for about this long, for a wait with nothing to wake it. */
+void km_nt_sleep(uint32_t milliseconds);
+
 /* An open file that text is appended to; each append is one write, so lines from several
  * processes sharing the file do not interleave. */
 typedef struct km_nt_append_file {

@@ -227,6 +227,7 @@ NTSTATUS NTAPI RtlMultiByteToUnicodeN(PWCH destination, ULONG destination_bytes,
 NTSTATUS NTAPI RtlMultiByteToUnicodeSize(PULONG unicode_bytes, const CHAR *source,
                                          ULONG source_bytes);
 NTSTATUS NTAPI NtYieldExecution(void);
+NTSTATUS NTAPI NtDelayExecution(BOOLEAN alertable, const LARGE_INTEGER *interval);
 NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER counter, PLARGE_INTEGER frequency);
 NTSTATUS NTAPI NtTerminateProcess(HANDLE process, NTSTATUS status);
 void NTAPI RtlRaiseException(PEXCEPTION_RECORD record);

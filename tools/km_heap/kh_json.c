@@ -101,6 +101,18 @@ bool kh_json_u64(json_t *object, const char *path, const char *key, uint64_t *va
     return true;
 }
 
+bool kh_json_word(json_t *object, const char *path, const char *key, uint64_t *value,
+                  kh_diag *diag)
+{
+    json_t *v = member(object, path, key, diag);
+    if (!v)
+        return false;
+    if (!json_is_integer(v))
+        return wrong_type(diag, path, key, v, "a whole number");
+    *value = (uint64_t)json_integer_value(v);
+    return true;
+}
+
 bool kh_json_address(json_t *object, const char *path, const char *key, uint64_t *value,
                      kh_diag *diag)
 {

@@ -27,6 +27,10 @@ bool kh_fail(kh_diag *diag, const char *format, ...) __attribute__((format(print
 bool kh_parse_address(const char *text, uint64_t *value);
 
 bool kh_json_u64(json_t *object, const char *path, const char *key, uint64_t *value, kh_diag *diag);
+/* A word of a traced call's (flags, a size, a count): its bits read as a signed number, as the
+ * DLL writes one from 2^63 up (heap_trace's format), converted back to the word. */
+bool kh_json_word(json_t *object, const char *path, const char *key, uint64_t *value,
+                  kh_diag *diag);
 /* A count or size with no key: the element of an array, or a value already fetched. */
 bool kh_json_u64_value(json_t *value, const char *path, uint64_t *out, kh_diag *diag);
 bool kh_json_address(json_t *object, const char *path, const char *key, uint64_t *value,

@@ -51,7 +51,6 @@ static bool read_header(json_t *root, kh_trace *trace, kh_diag *d)
 /* The result: an address for the exports that return one, else a number (HeapSize: -1 fails). */
 static bool read_result(json_t *root, kh_call *call, kh_diag *d)
 {
-    json_t *result = json_object_get(root, "result");
     switch (call->export) {
     case KH_HEAP_CREATE:
     case KH_HEAP_ALLOC:
@@ -61,13 +60,9 @@ static bool read_result(json_t *root, kh_call *call, kh_diag *d)
         call->succeeded = call->result != 0;
         return true;
     case KH_HEAP_SIZE:
-        if (json_is_integer(result) && json_integer_value(result) == -1) {
-            call->succeeded = false;
-            return true;
-        }
-        if (!kh_json_u64(root, "call", "result", &call->result, d))
+        if (!kh_json_word(root, "call", "result", &call->result, d))
             return false;
-        call->succeeded = true;
+        call->succeeded = call->result != UINT64_MAX; /* -1: failed */
         return true;
     case KH_HEAP_COMPACT:
         if (!kh_json_u64(root, "call", "result", &call->result, d))
@@ -109,23 +104,23 @@ static bool read_call(json_t *root, kh_call *call, bool *known, kh_diag *d)
     bool ok = true;
     switch (call->export) {
     case KH_HEAP_CREATE:
-        ok = kh_json_u64(args, "args", "options", &call->options, d) &&
-             kh_json_u64(args, "args", "initial", &call->initial, d) &&
-             kh_json_u64(args, "args", "maximum", &call->maximum, d);
+        ok = kh_json_word(args, "args", "options", &call->options, d) &&
+             kh_json_word(args, "args", "initial", &call->initial, d) &&
+             kh_json_word(args, "args", "maximum", &call->maximum, d);
         break;
     case KH_HEAP_DESTROY: break;
     case KH_HEAP_ALLOC:
-        ok = kh_json_u64(args, "args", "flags", &call->flags, d) &&
-             kh_json_u64(args, "args", "size", &call->size, d);
+        ok = kh_json_word(args, "args", "flags", &call->flags, d) &&
+             kh_json_word(args, "args", "size", &call->size, d);
         break;
     case KH_HEAP_REALLOC:
-        ok = kh_json_u64(args, "args", "flags", &call->flags, d) &&
+        ok = kh_json_word(args, "args", "flags", &call->flags, d) &&
              kh_json_address(args, "args", "block", &call->block, d) &&
-             kh_json_u64(args, "args", "size", &call->size, d);
+             kh_json_word(args, "args", "size", &call->size, d);
         break;
-    case KH_HEAP_COMPACT: ok = kh_json_u64(args, "args", "flags", &call->flags, d); break;
+    case KH_HEAP_COMPACT: ok = kh_json_word(args, "args", "flags", &call->flags, d); break;
     default:
-        ok = kh_json_u64(args, "args", "flags", &call->flags, d) &&
+        ok = kh_json_word(args, "args", "flags", &call->flags, d) &&
              kh_json_address(args, "args", "block", &call->block, d);
     }
     return ok && read_result(root, call, d);
@@ -217,6 +212,15 @@ bool kh_trace_read_file(const char *path, kh_trace *trace, char *error, size_t e
     }
     if (trace->count)
         qsort(trace->calls, trace->count, sizeof *trace->calls, compare_calls);
+    /* Two calls with one place in the order: a trace written twice over, or edited. */
+    for (size_t i = 1; i < trace->count; i++)
+        if (trace->calls[i].seq == trace->calls[i - 1].seq) {
+            snprintf(error, error_size, "%s: seq %llu appears twice (lines %zu and %zu)", path,
+                     (unsigned long long)trace->calls[i].seq, (size_t)trace->calls[i - 1].line,
+                     (size_t)trace->calls[i].line);
+            kh_trace_release(trace);
+            return false;
+        }
     return true;
 }
 
