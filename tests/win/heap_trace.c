@@ -44,6 +44,9 @@ static int trace_child(const char *action)
         return 4;
     HeapFree(heap, 0, block);
     HeapCompact(heap, 0);
+    SetLastError(0);
+    if (HeapAlloc(heap, 0, (SIZE_T)-64) || GetLastError() != ERROR_NOT_ENOUGH_MEMORY)
+        return 6;
     HeapDestroy(heap);
     HANDLE thread = CreateThread(NULL, 0, allocate_and_free, NULL, 0, NULL);
     if (!thread || WaitForSingleObject(thread, 30000) != WAIT_OBJECT_0)
@@ -179,6 +182,10 @@ static void a_trace_has_every_call_in_order_with_its_result_and_error(void **sta
                 "\"block\":\"0x12340\"},\"result\":0,\"error\":87}");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapFree\"", "\"result\":1,");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapCompact\"", NULL);
+    /* A size from 2^63 up reads as the signed number of its bits: JSON readers keep 64-bit
+     * integers. */
+    expect_next(lines, count, &at, main_thread, "\"export\":\"HeapAlloc\"",
+                "\"size\":-64},\"result\":\"0x0\",\"error\":8}");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapDestroy\"", "\"result\":1,");
     /* The other thread's calls, every one of them, after the main thread's. */
     size_t others = 0;

@@ -195,6 +195,14 @@ replay)
         double_free.jsonl >mismatch.jsonl
     run mismatch 1 replay mismatch.jsonl
     expect mismatch 'mismatch: traced success, replayed double free'
+    # A size from 2^63 up is written as a negative number (the DLL's format) and fails as the
+    # traced call did.
+    printf '%s\n' '{"format":"kernel32_mem.trace","version":1,"pid":1,"pointer_bits":64}' \
+        '{"seq":1,"time_ns":1,"thread":1,"export":"HeapAlloc","heap":"0x10","args":{"flags":0,"size":-64},"result":"0x0","error":8}' \
+        '{"seq":2,"time_ns":2,"thread":1,"export":"HeapSize","heap":"0x10","args":{"flags":0,"block":"0x20"},"result":-1,"error":87}' \
+        >huge_size.jsonl
+    run huge_size 0 replay huge_size.jsonl
+    expect huge_size ': 1 heaps, 0 live blocks, 0 mismatches'
     ;;
 bad_input)
     "$fixture" snapshot s.json || exit 1
@@ -245,6 +253,12 @@ PY
         '{"seq":1,"time_ns":1,"thread":1,"export":"HeapAlloc","heap":"0x10","args":{"flags":0,"size":8},"result":"0x20","error":0}' \
         '{"seq":2,"time_ns":2,"thread":1,"export":"HeapFree","heap":"0x10","args":{"flags":0,' >trace_cut.jsonl
     expect_refused trace_cut replay trace_cut.jsonl
+    # Two calls with one seq: a trace written twice over.
+    printf '%s\n' '{"format":"kernel32_mem.trace","version":1,"pid":1,"pointer_bits":64}' \
+        '{"seq":1,"time_ns":1,"thread":1,"export":"HeapAlloc","heap":"0x10","args":{"flags":0,"size":8},"result":"0x20","error":0}' \
+        '{"seq":1,"time_ns":1,"thread":1,"export":"HeapAlloc","heap":"0x10","args":{"flags":0,"size":8},"result":"0x20","error":0}' \
+        >trace_twice.jsonl
+    expect_refused trace_twice replay trace_twice.jsonl
     ;;
 *)
     echo "run_tests.sh: unknown group '$group'" >&2
