@@ -33,9 +33,9 @@ static void print_region(const char *label, const void *address)
         printf("  %-22s VirtualQuery failed, error %lu\n", label, GetLastError());
         return;
     }
-    printf("  %-22s %p +0x%-6lx %-9s protect 0x%03lx (allocated at %p)\n", label,
-           info.BaseAddress, (unsigned long)info.RegionSize, state_name(info.State),
-           info.Protect, info.AllocationBase);
+    printf("  %-22s %p +0x%-6lx %-9s protect 0x%03lx (allocated at %p)\n", label, info.BaseAddress,
+           (unsigned long)info.RegionSize, state_name(info.State), info.Protect,
+           info.AllocationBase);
 }
 
 static void print_provider(void)
@@ -79,7 +79,8 @@ static void print_walk(HANDLE heap)
             printf("  %-11s %p %10lu bytes, overhead %3u, region %u", kind, entry.lpData,
                    (unsigned long)entry.cbData, entry.cbOverhead, entry.iRegionIndex);
             if (entry.wFlags & PROCESS_HEAP_REGION)
-                printf(" (committed %lu, uncommitted %lu)", (unsigned long)entry.Region.dwCommittedSize,
+                printf(" (committed %lu, uncommitted %lu)",
+                       (unsigned long)entry.Region.dwCommittedSize,
                        (unsigned long)entry.Region.dwUnCommittedSize);
             printf("\n");
             folded_kind = kind;
@@ -100,8 +101,8 @@ static int show_heap(void)
     void *freed = HeapAlloc(heap, 0, 24);
     void *span = HeapAlloc(heap, 0, 100000);
     void *large = HeapAlloc(heap, 0, 3 << 20);
-    printf("HeapAlloc 24 bytes = %p, 24 bytes = %p, 100000 bytes = %p, 3 MiB = %p\n", small,
-           freed, span, large);
+    printf("HeapAlloc 24 bytes = %p, 24 bytes = %p, 100000 bytes = %p, 3 MiB = %p\n", small, freed,
+           span, large);
     printf("HeapFree(%p) = %s\n", freed, HeapFree(heap, 0, freed) ? "TRUE" : "FALSE");
     /* A pointer into a block is refused; a second free of freed would be heap corruption, which
      * ends a 64-bit process as it does on Windows. */

@@ -25,8 +25,8 @@
 #include "core/heap_snapshot.h"
 #include "nt/nt_environment.h"
 #include "nt/nt_error.h"
-#include "nt/nt_worker.h"
 #include "nt/nt_heap_platform.h"
+#include "nt/nt_worker.h"
 
 /* At exit, a lock whose owner was killed with its thread is never let go: give up on a heap
  * after this many tries (about 0.1 s). */

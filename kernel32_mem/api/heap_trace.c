@@ -195,8 +195,8 @@ static thread_entry *own_entry(void)
         if (owner == self)
             return e;
         if (owner == 0 &&
-            atomic_compare_exchange_strong_explicit(&e->owner, &owner, self,
-                                                    memory_order_acq_rel, memory_order_acquire)) {
+            atomic_compare_exchange_strong_explicit(&e->owner, &owner, self, memory_order_acq_rel,
+                                                    memory_order_acquire)) {
             e->batch = new_batch();
             return e;
         }

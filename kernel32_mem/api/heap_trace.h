@@ -35,11 +35,11 @@ void km_trace_record(uint64_t ticket, km_trace_call call, uintptr_t heap, uintpt
 
 #define KM_TRACE_TICKET() (__builtin_expect(km_tracing, 0) ? km_trace_ticket() : 0)
 
-#define KM_TRACE_AT(ticket, name, heap, result, a0, a1, a2)                                      \
-    do {                                                                                          \
-        if (__builtin_expect(km_tracing, 0))                                                      \
-            km_trace_record((ticket), KM_TRACE_##name, (uintptr_t)(heap), (uintptr_t)(result),   \
-                            (uintptr_t)(a0), (uintptr_t)(a1), (uintptr_t)(a2));                   \
+#define KM_TRACE_AT(ticket, name, heap, result, a0, a1, a2)                                        \
+    do {                                                                                           \
+        if (__builtin_expect(km_tracing, 0))                                                       \
+            km_trace_record((ticket), KM_TRACE_##name, (uintptr_t)(heap), (uintptr_t)(result),     \
+                            (uintptr_t)(a0), (uintptr_t)(a1), (uintptr_t)(a2));                    \
     } while (0)
 
 #define KM_TRACE(name, heap, result, a0, a1, a2) KM_TRACE_AT(0, name, heap, result, a0, a1, a2)

@@ -15,8 +15,7 @@ WCHAR *km_put_decimal(WCHAR *at, unsigned long number)
     return at;
 }
 
-bool km_expand_path_pattern(const WCHAR *pattern, unsigned long count, WCHAR *path,
-                            size_t capacity)
+bool km_expand_path_pattern(const WCHAR *pattern, unsigned long count, WCHAR *path, size_t capacity)
 {
     size_t at = 0;
     for (const WCHAR *c = pattern; *c; c++) {
@@ -30,8 +29,7 @@ bool km_expand_path_pattern(const WCHAR *pattern, unsigned long count, WCHAR *pa
         if (c[0] == L'%' && (c[1] == L'p' || c[1] == L'n')) {
             if (at + 10 >= capacity)
                 return false;
-            unsigned long number =
-                c[1] == L'p' ? (unsigned long)km_nt_current_process_id() : count;
+            unsigned long number = c[1] == L'p' ? (unsigned long)km_nt_current_process_id() : count;
             at = (size_t)(km_put_decimal(path + at, number) - path);
             c++;
             continue;

@@ -42,7 +42,7 @@ static fragment export_fragments[KM_TRACE_CALLS]; /* ,"export":"HeapAlloc","heap
 static fragment arg_fragments[KM_TRACE_CALLS][3]; /* "flags":  ,"block": */
 
 /* Constant text is copied with a size the compiler knows, as a few moves. */
-#define PUT_LITERAL(at, literal)                                                                  \
+#define PUT_LITERAL(at, literal)                                                                   \
     (__builtin_memcpy((at), (literal), sizeof(literal) - 1), (at) + sizeof(literal) - 1)
 
 static char *put_text(char *at, const char *s)
@@ -168,12 +168,8 @@ size_t km_trace_format_line(const km_trace_entry *r, const km_trace_clock *clock
     }
     at = PUT_LITERAL(at, "},\"result\":");
     switch (c->result) {
-    case RESULT_ADDRESS:
-        at = put_address(at, r->result);
-        break;
-    case RESULT_BOOL:
-        *at++ = r->result ? '1' : '0';
-        break;
+    case RESULT_ADDRESS: at = put_address(at, r->result); break;
+    case RESULT_BOOL: *at++ = r->result ? '1' : '0'; break;
     case RESULT_COUNT:
         at = put_word(at, r->result); /* HeapSize's failure, (SIZE_T)-1, reads -1 */
         break;

@@ -40,8 +40,7 @@ void km_trace_clock_update(km_trace_clock *clock, km_nt_clock_reference latest);
 void km_trace_format_init(void);
 
 /* Writes the record's line, newline included, at line; returns its length. */
-size_t km_trace_format_line(const km_trace_entry *record, const km_trace_clock *clock,
-                            char *line);
+size_t km_trace_format_line(const km_trace_entry *record, const km_trace_clock *clock, char *line);
 
 /* Writes the trace's first line at line (at least KM_TRACE_LINE_MAX bytes). */
 size_t km_trace_format_header(char *line, unsigned long pid);

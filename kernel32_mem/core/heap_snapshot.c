@@ -110,7 +110,7 @@ static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, 
     if (km_run_is_block_free(run, index)) {
         const char *state = is_quarantined(heap, run, index) ? "quarantined" : "free";
         /* Under free checking a freed block holds the free fill, in quarantine or not. */
-        const char *seal = !(heap->debug & KM_HEAP_DEBUG_FREE) ? "none"
+        const char *seal = !(heap->debug & KM_HEAP_DEBUG_FREE)              ? "none"
                            : km_run_free_block_is_intact_locked(run, index) ? "intact"
                                                                             : "broken";
         write_block(t, block, run->block_size, 0, state, seal);
@@ -197,9 +197,8 @@ static size_t write_free_slots(km_text *t, const km_segment *segment, size_t fir
             end = segment->slot_count;
     }
     size_t described_end = end < segment->described ? end : segment->described;
-    size_t committed = first < described_end
-                           ? slots_committed(segment, first, described_end - first)
-                           : 0;
+    size_t committed =
+        first < described_end ? slots_committed(segment, first, described_end - first) : 0;
     open_group(t, segment, "free", first, end - first, committed);
     km_json_close_object(t);
     return end;

@@ -49,9 +49,8 @@ static void the_writer_places_commas_colons_and_escapes(void **state)
     km_json_uint(&t, UINT64_MAX);
     km_json_close_object(&t);
     char *s = text_of(&t);
-    assert_string_equal(
-        s, "{\"a\":[0,-12,true,null,\"q\\\"b\\\\\\u0001\",\"0xabc0\"],\"b\":{},"
-           "\"c\":18446744073709551615}");
+    assert_string_equal(s, "{\"a\":[0,-12,true,null,\"q\\\"b\\\\\\u0001\",\"0xabc0\"],\"b\":{},"
+                           "\"c\":18446744073709551615}");
     free(s);
     km_text_release(&t);
     assert_int_equal(pages.reserved_bytes, 0);
@@ -84,8 +83,8 @@ static const char *block_object(const char *json, const void *address)
     return strstr(json, needle);
 }
 
-static void expect_block(const char *json, const void *address, size_t requested,
-                         const char *state, const char *seal)
+static void expect_block(const char *json, const void *address, size_t requested, const char *state,
+                         const char *seal)
 {
     const char *object = block_object(json, address);
     assert_non_null(object);
@@ -210,10 +209,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_writer_places_commas_colons_and_escapes),
         cmocka_unit_test(the_text_grows_past_its_first_reservation),
-        cmocka_unit_test_setup_teardown(a_snapshot_names_every_block_with_its_state,
-                                        setup_growable, teardown),
-        cmocka_unit_test_setup_teardown(quarantined_blocks_are_told_from_free_ones,
-                                        setup_growable, teardown),
+        cmocka_unit_test_setup_teardown(a_snapshot_names_every_block_with_its_state, setup_growable,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(quarantined_blocks_are_told_from_free_ones, setup_growable,
+                                        teardown),
         cmocka_unit_test_setup_teardown(running_out_of_memory_is_reported_and_leaks_nothing,
                                         setup_growable, teardown),
         cmocka_unit_test_setup_teardown(a_handle_table_lists_entries_in_use, setup_growable,

@@ -72,8 +72,8 @@ static const char *hex(const void *address, char *buffer)
 static void the_json_check_refuses_malformed_text(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "{", "{\"a\":1,}", "[1 2]", "{\"a\" 1}", "[01]", "\"\x01\"",
-                         "[1.]", "{} {}", "[\"\\x\"]", "tru"};
+    const char *bad[] = {"",         "{",    "{\"a\":1,}", "[1 2]",     "{\"a\" 1}", "[01]",
+                         "\"\x01\"", "[1.]", "{} {}",      "[\"\\x\"]", "tru"};
     for (size_t i = 0; i < KM_ARRAY_SIZE(bad); i++)
         if (km_json_is_well_formed(bad[i], strlen(bad[i])))
             fail_msg("taken for JSON: %s", bad[i]);
@@ -99,14 +99,17 @@ static void a_snapshot_of_every_heap_names_blocks_heaps_and_handles(void **state
     char a[32], b[32];
     expect_contains(text, "{\"handle\":\"%s\",\"process_heap\":true,", hex(GetProcessHeap(), a));
     expect_contains(text, "{\"handle\":\"%s\",\"process_heap\":false,", hex(heap, a));
-    expect_contains(text, "{\"address\":\"%s\",\"size\":112,\"requested\":100,\"state\":\"busy\","
-                          "\"seal\":\"intact\"}", hex(block, a));
+    expect_contains(text,
+                    "{\"address\":\"%s\",\"size\":112,\"requested\":100,\"state\":\"busy\","
+                    "\"seal\":\"intact\"}",
+                    hex(block, a));
     expect_contains(text, "\"kind\":\"span\"");
     expect_contains(text, "{\"address\":\"%s\",\"size\":", hex(span, a));
     expect_contains(text, "\"requested\":300000,\"state\":\"busy\",\"seal\":\"none\"}");
-    expect_contains(text, "{\"handle\":\"%s\",\"pointer\":\"%s\",\"locks\":1,\"flags\":"
-                          "[\"moveable\"],\"size\":50}", hex(moveable, a),
-                    hex(GlobalLock(moveable), b));
+    expect_contains(text,
+                    "{\"handle\":\"%s\",\"pointer\":\"%s\",\"locks\":1,\"flags\":"
+                    "[\"moveable\"],\"size\":50}",
+                    hex(moveable, a), hex(GlobalLock(moveable), b));
     free(text);
     GlobalUnlock(moveable);
     GlobalUnlock(moveable);
@@ -125,8 +128,10 @@ static void a_snapshot_of_one_heap_has_that_heap_alone(void **state)
     assert_true(KmHeapSnapshot(heap, path));
     char *text = read_snapshot(path, "request", GetCurrentProcessId());
     char a[32];
-    expect_contains(text, "\"heaps\":[{\"handle\":\"%s\",\"process_heap\":false,\"flags\":"
-                          "[\"no_serialize\"],", hex(heap, a));
+    expect_contains(text,
+                    "\"heaps\":[{\"handle\":\"%s\",\"process_heap\":false,\"flags\":"
+                    "[\"no_serialize\"],",
+                    hex(heap, a));
     expect_contains(text, "\"complete\":true,");
     expect_contains(text, "{\"address\":\"%s\",\"size\":32,\"requested\":24,", hex(block, a));
     expect_contains(text, "}],\"handles\":[]}");
@@ -213,7 +218,8 @@ static int snapshot_child(const char *action)
     if (strcmp(action, "wait") == 0) {
         HANDLE ready = OpenEventW(EVENT_MODIFY_STATE, FALSE, READY_EVENT);
         HANDLE quit = OpenEventW(SYNCHRONIZE, FALSE, QUIT_EVENT);
-        if (!ready || !quit || !SetEvent(ready) || WaitForSingleObject(quit, 30000) != WAIT_OBJECT_0)
+        if (!ready || !quit || !SetEvent(ready) ||
+            WaitForSingleObject(quit, 30000) != WAIT_OBJECT_0)
             return 4;
         CloseHandle(ready);
         CloseHandle(quit);

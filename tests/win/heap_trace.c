@@ -167,13 +167,15 @@ static void a_trace_has_every_call_in_order_with_its_result_and_error(void **sta
         at++;
     assert_true(at < count);
     unsigned long main_thread = lines[at].thread;
-    while (at > 0 && !(lines[at].thread == main_thread &&
-                       line_has(&lines[at], "\"export\":\"HeapCreate\"")))
+    while (at > 0 &&
+           !(lines[at].thread == main_thread && line_has(&lines[at], "\"export\":\"HeapCreate\"")))
         at--;
-    expect_next(lines, count, &at, main_thread, "\"export\":\"HeapCreate\",\"heap\":\"0x0\","
-                "\"args\":{\"options\":0,\"initial\":0,\"maximum\":0}", NULL);
     expect_next(lines, count, &at, main_thread,
-                "\"export\":\"HeapAlloc\"", "\"args\":{\"flags\":8,\"size\":100}");
+                "\"export\":\"HeapCreate\",\"heap\":\"0x0\","
+                "\"args\":{\"options\":0,\"initial\":0,\"maximum\":0}",
+                NULL);
+    expect_next(lines, count, &at, main_thread, "\"export\":\"HeapAlloc\"",
+                "\"args\":{\"flags\":8,\"size\":100}");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapReAlloc\"", "\"size\":200}");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapSize\"", "\"result\":200,");
     expect_next(lines, count, &at, main_thread, "\"export\":\"HeapValidate\"",

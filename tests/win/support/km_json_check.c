@@ -115,22 +115,13 @@ static bool value(reader *r)
     if (r->at >= r->end)
         return false;
     switch (*r->at) {
-    case '{':
-        r->at++;
-        return members(r, '}', true);
-    case '[':
-        r->at++;
-        return members(r, ']', false);
-    case '"':
-        return string(r);
-    case 't':
-        return word(r, "true");
-    case 'f':
-        return word(r, "false");
-    case 'n':
-        return word(r, "null");
-    default:
-        return number(r);
+    case '{': r->at++; return members(r, '}', true);
+    case '[': r->at++; return members(r, ']', false);
+    case '"': return string(r);
+    case 't': return word(r, "true");
+    case 'f': return word(r, "false");
+    case 'n': return word(r, "null");
+    default: return number(r);
     }
 }
 
