@@ -1,5 +1,6 @@
 # Turns a Wine spec file into a module-definition (.def) file, as `winebuild --def` does for the
-# subset of the syntax this project uses: "@ stdcall|cdecl [-flags] Name(arg types)".
+# subset of the syntax this project uses: "@ stdcall|cdecl [-flags] Name(arg types)". Of the flags,
+# -arch=win32|win64|i386|x86_64 (a comma-separated list) keeps an export to those architectures.
 # On i686 a stdcall name is decorated with the byte size of its arguments (Name@N), which is
 # what callers compiled with windows.h import. Run with -DSPEC= -DDEF= -DDLL= -DARCH=i686|x86_64.
 # It lets the build run where winebuild is not installed (Windows, MSYS2).
@@ -7,6 +8,7 @@
 # them (KM_EXPORT_NAMES), for the DLL's per-export call counts and its calls into the system's
 # own implementation of the same export.
 
+cmake_policy(SET CMP0057 NEW)
 file(STRINGS ${SPEC} lines)
 set(exports "")
 set(ids "")
@@ -17,8 +19,26 @@ foreach(line IN LISTS lines)
         continue()
     endif()
     set(convention ${CMAKE_MATCH_1})
+    set(flags "${CMAKE_MATCH_2}")
     set(name ${CMAKE_MATCH_4})
     set(args ${CMAKE_MATCH_5})
+    if(flags MATCHES "-arch=([^ \t]+)")
+        string(REPLACE "," ";" arches "${CMAKE_MATCH_1}")
+        if(ARCH STREQUAL "i686")
+            set(names_of_this_arch win32 i386)
+        else()
+            set(names_of_this_arch win64 x86_64)
+        endif()
+        set(kept FALSE)
+        foreach(arch IN LISTS arches)
+            if(arch IN_LIST names_of_this_arch)
+                set(kept TRUE)
+            endif()
+        endforeach()
+        if(NOT kept)
+            continue()
+        endif()
+    endif()
     string(APPEND ids "    KM_EXPORT_${name},\n")
     string(APPEND names "        \"${name}\", \\\n")
     if(convention STREQUAL "stdcall" AND ARCH STREQUAL "i686")

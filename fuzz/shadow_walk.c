@@ -84,6 +84,9 @@ size_t shadow_check_walk(shadow_heap *heap)
             shadow_require(entry.kind == KM_WALK_BUSY && !in_any_region(start, region_count),
                            "entry %p (kind %d) after the regions is not a block of its own",
                            entry.data, entry.kind);
+            shadow_require(entry.region_index == KM_WALK_LARGE_REGION_INDEX && !entry.overhead,
+                           "large block %p has region %u and overhead %zu", entry.data,
+                           entry.region_index, entry.overhead);
         } else {
             shadow_require(entry.region_index == region_count - 1 &&
                                entry.size <= region_end - start,

@@ -7,6 +7,7 @@
 #include "api/win32.h"
 
 #include "api/export_stats.h"
+#include "api/file_mapping.h"
 
 #include "nt/nt_error.h"
 #include "nt/nt_section.h"
@@ -42,8 +43,8 @@ static ACCESS_MASK section_access_for(DWORD protect)
     return access;
 }
 
-static HANDLE create_file_mapping_numa_w(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
-                                         DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
+HANDLE km_file_mapping_create_w(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
+                                DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
 {
     (void)node; /* a placement preference the sections of this layer do not act on */
     DWORD page = protect & ~KM_SEC_MASK;
@@ -77,15 +78,15 @@ HANDLE WINAPI CreateFileMappingNumaW(HANDLE file, LPSECURITY_ATTRIBUTES security
                                      DWORD size_high, DWORD size_low, LPCWSTR name, DWORD node)
 {
     KM_COUNT_CALL(CreateFileMappingNumaW);
-    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, name, node);
+    return km_file_mapping_create_w(file, security, protect, size_high, size_low, name, node);
 }
 
 HANDLE WINAPI CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
                                  DWORD size_high, DWORD size_low, LPCWSTR name)
 {
     KM_COUNT_CALL(CreateFileMappingW);
-    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, name,
-                                      NUMA_NO_PREFERRED_NODE);
+    return km_file_mapping_create_w(file, security, protect, size_high, size_low, name,
+                                    NUMA_NO_PREFERRED_NODE);
 }
 
 /* An ANSI name in the ANSI code page, as the W function wants it; NULL stays NULL. */
@@ -110,7 +111,7 @@ static HANDLE create_file_mapping_numa_a(HANDLE file, LPSECURITY_ATTRIBUTES secu
     const WCHAR *wide;
     if (!widen(name, buffer, &wide))
         return NULL;
-    return create_file_mapping_numa_w(file, security, protect, size_high, size_low, wide, node);
+    return km_file_mapping_create_w(file, security, protect, size_high, size_low, wide, node);
 }
 
 HANDLE WINAPI CreateFileMappingNumaA(HANDLE file, LPSECURITY_ATTRIBUTES security, DWORD protect,
@@ -136,7 +137,7 @@ static ACCESS_MASK section_access_of(DWORD access)
     return access == FILE_MAP_COPY ? SECTION_MAP_READ : access;
 }
 
-static HANDLE open_file_mapping_w(DWORD access, BOOL inherit, LPCWSTR name)
+HANDLE km_file_mapping_open_w(DWORD access, BOOL inherit, LPCWSTR name)
 {
     if (!name) {
         km_nt_set_last_error(ERROR_INVALID_PARAMETER);
@@ -154,7 +155,7 @@ static HANDLE open_file_mapping_w(DWORD access, BOOL inherit, LPCWSTR name)
 HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
 {
     KM_COUNT_CALL(OpenFileMappingW);
-    return open_file_mapping_w(access, inherit, name);
+    return km_file_mapping_open_w(access, inherit, name);
 }
 
 HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
@@ -164,7 +165,7 @@ HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
     const WCHAR *wide;
     if (!widen(name, buffer, &wide))
         return NULL;
-    return open_file_mapping_w(access, inherit, wide);
+    return km_file_mapping_open_w(access, inherit, wide);
 }
 
 /* The view protection FILE_MAP_* access asks for. FILE_MAP_COPY shares its bit with
@@ -183,8 +184,8 @@ static ULONG view_protection_of(DWORD access)
     return PAGE_NOACCESS;
 }
 
-static LPVOID map_view_of_file_ex_numa(HANDLE mapping, DWORD access, DWORD offset_high,
-                                       DWORD offset_low, SIZE_T size, LPVOID base, DWORD node)
+LPVOID km_file_mapping_map_view(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
+                                SIZE_T size, LPVOID base, DWORD node)
 {
     (void)node;
     ULONG protect = view_protection_of(access);
@@ -203,13 +204,13 @@ LPVOID WINAPI MapViewOfFileExNuma(HANDLE mapping, DWORD access, DWORD offset_hig
                                   SIZE_T size, LPVOID base, DWORD node)
 {
     KM_COUNT_CALL(MapViewOfFileExNuma);
-    return map_view_of_file_ex_numa(mapping, access, offset_high, offset_low, size, base, node);
+    return km_file_mapping_map_view(mapping, access, offset_high, offset_low, size, base, node);
 }
 
 static LPVOID map_view_of_file_ex(HANDLE mapping, DWORD access, DWORD offset_high, DWORD offset_low,
                                   SIZE_T size, LPVOID base)
 {
-    return map_view_of_file_ex_numa(mapping, access, offset_high, offset_low, size, base,
+    return km_file_mapping_map_view(mapping, access, offset_high, offset_low, size, base,
                                     NUMA_NO_PREFERRED_NODE);
 }
 

@@ -1,9 +1,8 @@
 /*
- * RtlMoveMemory, RtlFillMemory and RtlZeroMemory: on Windows kernel32 forwards them to ntdll.
- * (RtlCopyMemory is left out: 64-bit Windows alone exports it, and the spec has one list for
- * both architectures.) kernel32_mem forwards nothing (its export table is its own), so they are
- * real exports here, over the same ntdll routines. They return nothing and set no error, as
- * Windows' do; like Windows', they fault on a bad pointer rather than report it.
+ * RtlMoveMemory, RtlFillMemory, RtlZeroMemory and, on 64-bit Windows alone, RtlCopyMemory: on
+ * Windows kernel32 forwards them to ntdll. kernel32_mem forwards nothing (its export table is its
+ * own), so they are real exports here, over the same ntdll routines. They return nothing and set no
+ * error, as Windows' do; like Windows', they fault on a bad pointer rather than report it.
  */
 #include "api/win32.h"
 
@@ -15,12 +14,22 @@
 #undef RtlMoveMemory
 #undef RtlFillMemory
 #undef RtlZeroMemory
+#undef RtlCopyMemory
 
 VOID WINAPI RtlMoveMemory(PVOID destination, const VOID *source, SIZE_T length)
 {
     KM_COUNT_CALL(RtlMoveMemory);
     memmove(destination, source, length);
 }
+
+#ifdef _WIN64
+/* The contract excludes overlapping ranges; memmove makes such a caller's copy harmless anyway. */
+VOID WINAPI RtlCopyMemory(PVOID destination, const VOID *source, SIZE_T length)
+{
+    KM_COUNT_CALL(RtlCopyMemory);
+    memmove(destination, source, length);
+}
+#endif
 
 VOID WINAPI RtlFillMemory(PVOID destination, SIZE_T length, BYTE fill)
 {

@@ -10,6 +10,7 @@
 #include "api/win32.h"
 
 #include "api/export_stats.h"
+#include "api/file_mapping.h"
 #include "nt/nt_error.h"
 #include "nt/nt_section.h"
 #include "nt/nt_virtual.h"
@@ -91,7 +92,8 @@ PVOID WINAPI MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID base, ULONG64 
 PVOID WINAPI MapViewOfFileFromApp(HANDLE mapping, ULONG access, ULONG64 offset, SIZE_T size)
 {
     KM_COUNT_CALL(MapViewOfFileFromApp);
-    return MapViewOfFile(mapping, access, (DWORD)(offset >> 32), (DWORD)offset, size);
+    return km_file_mapping_map_view(mapping, access, (DWORD)(offset >> 32), (DWORD)offset, size,
+                                    NULL, NUMA_NO_PREFERRED_NODE);
 }
 
 BOOL WINAPI UnmapViewOfFile2(HANDLE process, PVOID base, ULONG flags)
@@ -109,13 +111,14 @@ HANDLE WINAPI CreateFileMappingFromApp(HANDLE file, SECURITY_ATTRIBUTES *securit
                                        ULONG64 size, PCWSTR name)
 {
     KM_COUNT_CALL(CreateFileMappingFromApp);
-    return CreateFileMappingW(file, security, protect, (DWORD)(size >> 32), (DWORD)size, name);
+    return km_file_mapping_create_w(file, security, protect, (DWORD)(size >> 32), (DWORD)size, name,
+                                    NUMA_NO_PREFERRED_NODE);
 }
 
 HANDLE WINAPI OpenFileMappingFromApp(ULONG access, BOOL inherit, PCWSTR name)
 {
     KM_COUNT_CALL(OpenFileMappingFromApp);
-    return OpenFileMappingW(access, inherit, name);
+    return km_file_mapping_open_w(access, inherit, name);
 }
 
 /* WIN32_MEMORY_INFORMATION_CLASS (older headers lack it) has one class, MemoryRegionInfo (0),

@@ -146,6 +146,10 @@ typedef struct km_walk_entry {
     void *last_block;
 } km_walk_entry;
 
+/* A large block lies outside every region. Windows numbers its entry's region 64, one past the
+ * 64 segments an NT heap can have, and counts no overhead for it: the walk does the same. */
+#define KM_WALK_LARGE_REGION_INDEX 64
+
 /* Fills *entry with the entry after the one it holds (after none when entry->data is NULL). */
 km_status km_heap_walk(km_heap *heap, km_walk_entry *entry);
 

@@ -80,8 +80,8 @@ static size_t next_busy(const km_run *run, size_t index)
  * block; free blocks in a row, as one free entry, as far as the run's pages are committed; or
  * the rest of the run, uncommitted, as one range. The run's own bitmap stays internal: a walk
  * shows what a program could touch, in O(busy blocks) entries. */
-static km_status run_item_at(const km_run *run, unsigned region, uintptr_t address,
-                             uintptr_t after, km_walk_entry *entry, uintptr_t *next)
+static km_status run_item_at(const km_run *run, unsigned region, uintptr_t address, uintptr_t after,
+                             km_walk_entry *entry, uintptr_t *next)
 {
     uintptr_t committed = run->first_block - KM_BLOCK_LEAD + run->committed_end;
     if (address < run->first_block)
@@ -196,8 +196,8 @@ static km_status emit_large(const km_heap *heap, size_t index, km_walk_entry *en
     if (index >= heap->large.count)
         return KM_NO_MORE_ITEMS;
     const km_large_block *block = &heap->large.blocks[index];
-    fill(entry, KM_WALK_BUSY, km_large_data(block), block->requested,
-         block->committed - block->requested, 0);
+    fill(entry, KM_WALK_BUSY, km_large_data(block), block->requested, 0,
+         KM_WALK_LARGE_REGION_INDEX);
     return KM_OK;
 }
 

@@ -15,9 +15,14 @@ DECLSPEC_IMPORT BOOL WINAPI K32QueryWorkingSetEx(HANDLE process, PVOID buffer, D
 #undef RtlMoveMemory
 #undef RtlFillMemory
 #undef RtlZeroMemory
+#undef RtlCopyMemory
 DECLSPEC_IMPORT VOID WINAPI RtlMoveMemory(PVOID destination, const VOID *source, SIZE_T length);
 DECLSPEC_IMPORT VOID WINAPI RtlFillMemory(PVOID destination, SIZE_T length, BYTE fill);
 DECLSPEC_IMPORT VOID WINAPI RtlZeroMemory(PVOID destination, SIZE_T length);
+#ifdef _WIN64
+/* 64-bit Windows alone exports it from kernel32. */
+DECLSPEC_IMPORT VOID WINAPI RtlCopyMemory(PVOID destination, const VOID *source, SIZE_T length);
+#endif
 
 static MEMORYSTATUSEX status_ex(void)
 {
@@ -31,8 +36,9 @@ static MEMORYSTATUSEX status_ex(void)
 /* The same figures from the system's kernel32, whichever side this program tests. */
 static MEMORYSTATUSEX system_status_ex(void)
 {
-    BOOL(WINAPI * system_call)(LPMEMORYSTATUSEX) = (BOOL(WINAPI *)(LPMEMORYSTATUSEX))(void *)
-        GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "GlobalMemoryStatusEx");
+    BOOL(WINAPI * system_call)
+    (LPMEMORYSTATUSEX) = (BOOL(WINAPI *)(LPMEMORYSTATUSEX))(void *)GetProcAddress(
+        GetModuleHandleW(L"kernel32.dll"), "GlobalMemoryStatusEx");
     assert_non_null(system_call);
     MEMORYSTATUSEX status = {.dwLength = sizeof status};
     assert_true(system_call(&status));
@@ -136,8 +142,8 @@ static void large_pages_without_the_privilege_fail_cleanly(void **state)
     if (!minimum)
         skip();
     km_reset_last_error();
-    void *base = VirtualAlloc(NULL, minimum, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
-                              PAGE_READWRITE);
+    void *base =
+        VirtualAlloc(NULL, minimum, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE);
     if (base) {
         /* Granted: the process holds SeLockMemoryPrivilege (or Wine does not check it). */
         release(base);
@@ -202,6 +208,10 @@ static void rtl_memory_routines_move_fill_and_zero(void **state)
     assert_memory_equal(buffer, "xxxx234567", 10);
     RtlZeroMemory(buffer + 1, 2);
     assert_memory_equal(buffer, "x\0\0x234567", 10);
+#ifdef _WIN64
+    RtlCopyMemory(buffer + 8, "ab", 2);
+    assert_memory_equal(buffer, "x\0\0x2345ab", 10);
+#endif
     assert_last_error(KM_SENTINEL_ERROR);
 }
 
@@ -238,19 +248,24 @@ static void working_set_pages_are_queried_and_the_set_emptied(void **state)
 int main(void)
 {
     const km_export exports[] = KM_VIRTUAL_EXPORTS;
-    const km_export status_exports[] = {KM_EXPORT(GlobalMemoryStatusEx),
-                                        KM_EXPORT(GlobalMemoryStatus),
-                                        KM_EXPORT(GetLargePageMinimum),
-                                        KM_EXPORT(GetProcessWorkingSetSize),
-                                        KM_EXPORT(GetProcessWorkingSetSizeEx),
-                                        KM_EXPORT(SetProcessWorkingSetSize),
-                                        KM_EXPORT(SetProcessWorkingSetSizeEx),
-                                        KM_EXPORT(K32EmptyWorkingSet),
-                                        KM_EXPORT(K32QueryWorkingSet),
-                                        KM_EXPORT(K32QueryWorkingSetEx),
-                                        KM_EXPORT(RtlMoveMemory),
-                                        KM_EXPORT(RtlFillMemory),
-                                        KM_EXPORT(RtlZeroMemory)};
+    const km_export status_exports[] = {
+        KM_EXPORT(GlobalMemoryStatusEx),
+        KM_EXPORT(GlobalMemoryStatus),
+        KM_EXPORT(GetLargePageMinimum),
+        KM_EXPORT(GetProcessWorkingSetSize),
+        KM_EXPORT(GetProcessWorkingSetSizeEx),
+        KM_EXPORT(SetProcessWorkingSetSize),
+        KM_EXPORT(SetProcessWorkingSetSizeEx),
+        KM_EXPORT(K32EmptyWorkingSet),
+        KM_EXPORT(K32QueryWorkingSet),
+        KM_EXPORT(K32QueryWorkingSetEx),
+        KM_EXPORT(RtlMoveMemory),
+        KM_EXPORT(RtlFillMemory),
+        KM_EXPORT(RtlZeroMemory),
+#ifdef _WIN64
+        KM_EXPORT(RtlCopyMemory),
+#endif
+    };
     const km_export_list export_list = {exports, KM_ARRAY_SIZE(exports)};
     const km_export_list status_list = {status_exports, KM_ARRAY_SIZE(status_exports)};
     const struct CMUnitTest tests[] = {
