@@ -84,8 +84,12 @@ void *km_heap_call_realloc(km_heap *heap, DWORD flags, void *block, SIZE_T size)
     unsigned call_flags = km_heap_call_flags(flags);
     km_status status;
     void *result = km_heap_realloc(heap, call_flags, block, size, &status);
-    if (result)
+    if (result) {
+        /* Moved, and the old block's free found damage elsewhere (a block leaving quarantine). */
+        if (status == KM_CORRUPTED)
+            km_heap_report_corruption();
         return result;
+    }
     if (status == KM_NO_MEMORY)
         return fail_allocation(heap, call_flags);
     report_bad_block(status);

@@ -55,8 +55,9 @@
  *
  * DEBUG MODES (heap.h's KM_HEAP_DEBUG_*, Windows' gflags heap modes) and the quarantine
  * (quarantine.c) change what a block costs, never the structure above: tail checking gives every
- * run block slack to fill, free checking fills free blocks, the page heap makes every block a
- * large one ending at an inaccessible page. Off, each costs a predictable branch.
+ * run block slack to fill and every span and large block a fence (block_fence.h), free checking
+ * fills free blocks, the page heap makes every block a large one ending at an inaccessible page,
+ * its alignment slack fenced. Off, each costs a predictable branch.
  *
  * HEAPWALK (heap_walk.c) shows what a program could touch: one region entry per segment, then in
  * address order each run's busy blocks and its free blocks merged as far as its pages are
@@ -66,6 +67,7 @@
 #include "core/heap.h"
 
 #include "core/align.h"
+#include "core/block_fence.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
 
@@ -200,7 +202,8 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     }
 
     /* The initial commitment: free slots at the front, committed ahead of need. */
-    if (km_segment_commit_slots_locked(segment, segment->meta_slots, initial_slots, initial) != KM_OK) {
+    if (km_segment_commit_slots_locked(segment, segment->meta_slots, initial_slots, initial) !=
+        KM_OK) {
         km_heap_destroy(heap);
         return KM_NO_MEMORY;
     }
@@ -261,7 +264,7 @@ void km_heap_set_quarantine(km_heap *heap, size_t bytes)
 }
 
 static inline __attribute__((always_inline)) km_segment *segment_of(km_heap *heap,
-                                                                     uintptr_t address)
+                                                                    uintptr_t address)
 {
     if (heap->pages->owner_map) {
         km_segment *segment = km_pages_owner(heap->pages->owner_map, address);
@@ -286,10 +289,25 @@ km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
     return segment_of(heap, address);
 }
 
+static bool has_fences(const km_heap *heap)
+{
+    return __builtin_expect((heap->debug & (KM_HEAP_DEBUG_TAIL | KM_HEAP_DEBUG_PAGE)) != 0, 0);
+}
+
+/* The fence of a span or large block; none for a run's block, whose slack code guards it. */
+static km_fence fence_of(const km_heap *heap, const km_block_ref *ref)
+{
+    if (!ref->segment)
+        return km_large_fence(heap, &heap->large.blocks[ref->large_index]);
+    if (ref->run->size_class == KM_SPAN_CLASS)
+        return km_span_fence(heap, ref->run);
+    return (km_fence){0};
+}
+
 /* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
  * Inline into free, size and realloc: it is most of what a free costs. */
 static inline __attribute__((always_inline)) km_status find_block(km_heap *heap, uintptr_t data,
-                                                                   km_block_ref *ref)
+                                                                  km_block_ref *ref)
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return KM_INVALID_POINTER;
@@ -302,7 +320,7 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
         *ref = (km_block_ref){.large_index = index,
                               .requested = block->requested,
                               .capacity = block->reserved - block->data_offset};
-        return KM_OK;
+        return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
     }
 
     size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
@@ -326,7 +344,7 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
                               .block = data,
                               .requested = run->span_requested,
                               .capacity = run->block_size};
-        return KM_OK;
+        return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
     }
     /* The block's index comes from the slot array, so the run record's line it needs (the
      * word of the free map) is fetched while the index is checked. */
@@ -359,39 +377,69 @@ static bool is_large_request(const km_heap *heap, size_t size)
     return !heap->maximum && size > KM_LARGE_THRESHOLD;
 }
 
+/* The span or large block at data, just made or resized: only its place, for its fence. */
+static km_block_ref outsized_block_at(km_heap *heap, uintptr_t data)
+{
+    km_segment *segment = segment_of(heap, data);
+    if (segment)
+        return (km_block_ref){
+            .segment = segment,
+            .run = km_segment_run_record(segment, (data - segment->base) >> KM_SLOT_SHIFT)};
+    km_block_ref ref = {0};
+    km_large_find_locked(&heap->large, data, &ref.large_index);
+    return ref;
+}
+
 /* A large block gets a reservation of at least reserve_at_least bytes. */
 static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
-    size_t tail = __builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) ? KM_HEAP_TAIL_BYTES : 0;
+    bool outsized = true;
+    size_t tail = km_fence_reach(heap);
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_PAGE, 0) &&
         !(heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT)) {
         block = km_large_alloc_guarded_locked(heap, size, status);
     } else if (size <= KM_RUN_BLOCK_MAX - tail) {
         block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
+        outsized = false;
     } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
         *status = KM_NO_MEMORY;
         block = NULL;
     } else if (is_large_request(heap, size)) {
-        block = km_large_alloc_locked(heap, size, reserve_at_least, status);
+        block = km_large_alloc_locked(heap, size, tail, reserve_at_least, status);
     } else {
-        block = km_span_alloc_locked(heap, size, status);
+        block = km_span_alloc_locked(heap, size, tail, status);
     }
-    if (block)
-        heap->allocated_bytes += size;
+    if (!block)
+        return NULL;
+    heap->allocated_bytes += size;
+    if (outsized && has_fences(heap)) {
+        km_block_ref ref = outsized_block_at(heap, (uintptr_t)block);
+        km_fence_write(fence_of(heap, &ref));
+    }
     return block;
 }
 
-static void free_locked(km_heap *heap, const km_block_ref *ref)
+/* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
+ * quarantine was found damaged. */
+static km_status free_locked(km_heap *heap, const km_block_ref *ref)
 {
     heap->allocated_bytes -= ref->requested;
-    if (!ref->segment)
+    if (!ref->segment) {
         km_large_free_locked(heap, ref->large_index);
-    else if (ref->run->size_class == KM_SPAN_CLASS)
+        return KM_OK;
+    }
+    if (ref->run->size_class == KM_SPAN_CLASS) {
         km_span_free_locked(heap, ref);
-    else if (__builtin_expect(heap->quarantine.limit == 0, 1) ||
-             !km_quarantine_hold_locked(heap, ref))
-        km_run_free_locked(heap, ref);
+        return KM_OK;
+    }
+    if (__builtin_expect(heap->quarantine.limit != 0, 0)) {
+        km_status held = km_quarantine_hold_locked(heap, ref);
+        if (held != KM_NO_MEMORY)
+            return held;
+    }
+    km_run_free_locked(heap, ref);
+    return KM_OK;
 }
 
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
@@ -413,35 +461,44 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap)
-                           ? KM_CORRUPTED
-                           : find_block(heap, (uintptr_t)block, &ref);
+    km_status status =
+        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, (uintptr_t)block, &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. */
     if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
         !km_run_previous_is_intact_locked(heap, ref.run, ref.index))
         status = KM_CORRUPTED;
     if (status == KM_OK)
-        free_locked(heap, &ref);
+        status = free_locked(heap, &ref);
     km_heap_leave(heap, locked);
     return status;
 }
 
+static bool resize_outsized_in_place(km_heap *heap, km_block_ref *ref, size_t size)
+{
+    size_t reach = km_fence_reach(heap);
+    if (!ref->segment)
+        return km_large_resize_locked(heap, ref->large_index, size, reach);
+    if (size <= KM_RUN_BLOCK_MAX || is_large_request(heap, size) ||
+        (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT))
+        return size <= ref->requested && km_span_resize_locked(heap, ref, size, reach);
+    return km_span_resize_locked(heap, ref, size, reach);
+}
+
 static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
 {
-    if (!ref->segment)
-        return km_large_resize_locked(heap, ref->large_index, size);
-    if (ref->run->size_class != KM_SPAN_CLASS) {
+    if (ref->segment && ref->run->size_class != KM_SPAN_CLASS) {
         size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
         if (size > ref->capacity - tail)
             return false;
         km_run_set_requested_locked(heap, ref->run, ref->index, ref->block, size);
         return true;
     }
-    if (size <= KM_RUN_BLOCK_MAX || is_large_request(heap, size) ||
-        (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT))
-        return size <= ref->requested && km_span_resize_locked(heap, ref, size);
-    return km_span_resize_locked(heap, ref, size);
+    if (!resize_outsized_in_place(heap, ref, size))
+        return false;
+    if (has_fences(heap))
+        km_fence_write(fence_of(heap, ref));
+    return true;
 }
 
 static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_t size,
@@ -473,7 +530,7 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
     /* A new large block may have shifted the large table; only that index can be stale. */
     if (!ref.segment)
         km_large_find_locked(&heap->large, data, &ref.large_index);
-    free_locked(heap, &ref);
+    *status = free_locked(heap, &ref);
     return moved;
 }
 
@@ -489,9 +546,8 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap)
-                           ? KM_CORRUPTED
-                           : find_block(heap, (uintptr_t)block, &ref);
+    km_status status =
+        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, (uintptr_t)block, &ref);
     if (status == KM_OK)
         *size = ref.requested;
     km_heap_leave(heap, locked);

@@ -81,10 +81,14 @@ enum {
 bool km_heap_set_debug(km_heap *heap, unsigned modes);
 
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status);
+/* KM_CORRUPTED when the block, or damage the free came upon, is corrupt: with free checking, a
+ * block leaving the quarantine damaged (the block asked for is freed all the same). */
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block);
 
 /* Resizes block, in place when it can (always with KM_HEAP_IN_PLACE_ONLY); the result is the
- * block's address, new or not. With KM_HEAP_ZERO the bytes past the old size read as zero. */
+ * block's address, new or not. With KM_HEAP_ZERO the bytes past the old size read as zero.
+ * A block moved may come with *status KM_CORRUPTED: freeing the old one found damage, as
+ * km_heap_free can. */
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status);
 
 /* The size block was requested with, or a status when block is not a busy block of heap:

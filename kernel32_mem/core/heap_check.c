@@ -3,6 +3,7 @@
  * is allocated, committed and reserved (HeapSummary), and giving free memory back (HeapCompact).
  * Each walks every segment, so each costs time in proportion to the heap's size, under its lock.
  */
+#include "core/block_fence.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
 
@@ -11,7 +12,7 @@ static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t 
 {
     size_t requested;
     if (km_run_requested_locked(heap, run, index, run->first_block + index * run->block_size,
-                         &requested) != KM_OK)
+                                &requested) != KM_OK)
         return false;
     *allocated += requested;
     return true;
@@ -28,12 +29,16 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         size_t page = heap->pages->page_size;
         size_t span = segment->slots[slot].span;
         size_t last = slot + span - 1;
-        size_t committed_end = ((last - slot) << KM_SLOT_SHIFT) +
-                               (size_t)segment->slots[last].committed_pages * page;
+        size_t committed_end =
+            ((last - slot) << KM_SLOT_SHIFT) + (size_t)segment->slots[last].committed_pages * page;
         size_t requested = run->span_requested;
+        size_t reach = km_fence_reach(heap);
         *allocated += requested;
-        return run->block_count == 1 && run->block_size == (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD &&
-               requested <= run->block_size && committed_end >= KM_BLOCK_LEAD + requested;
+        return run->block_count == 1 &&
+               run->block_size == (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD &&
+               requested <= run->block_size - reach &&
+               committed_end >= KM_BLOCK_LEAD + requested + reach &&
+               km_fence_is_intact(km_span_fence(heap, run));
     }
     if (run->size_class >= KM_SIZE_CLASS_COUNT ||
         run->block_size != km_size_class_block_size(run->size_class) ||
@@ -64,13 +69,14 @@ static bool retained_list_is_consistent(const km_segment *segment, size_t *retai
     }
     size_t free_committed = 0;
     for (size_t i = segment->meta_slots; i < segment->described; i++)
-        free_committed += segment->slots[i].kind == KM_SLOT_FREE && segment->slots[i].committed_pages;
+        free_committed +=
+            segment->slots[i].kind == KM_SLOT_FREE && segment->slots[i].committed_pages;
     *retained += listed;
     return segment->oldest_retained == newer && listed == free_committed;
 }
 
-static bool segment_is_consistent(const km_heap *heap, const km_segment *segment,
-                                  size_t *allocated, size_t *runs_with_free)
+static bool segment_is_consistent(const km_heap *heap, const km_segment *segment, size_t *allocated,
+                                  size_t *runs_with_free)
 {
     if (segment->heap != heap)
         return false;
@@ -123,7 +129,9 @@ static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
         const km_large_block *block = &table->blocks[i];
         if ((i && block->base <= table->blocks[i - 1].base) ||
             block->requested > block->reserved - block->data_offset ||
-            block->committed < block->requested + block->data_offset)
+            block->committed < block->requested + block->data_offset +
+                                   (block->guarded ? 0 : km_fence_reach(heap)) ||
+            !km_fence_is_intact(km_large_fence(heap, block)))
             return false;
         *allocated += block->requested;
     }

@@ -1,5 +1,6 @@
 #include "core/heap_snapshot.h"
 
+#include "core/block_fence.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
 
@@ -175,9 +176,11 @@ static void write_span(km_text *t, const km_segment *segment, size_t head)
     size_t count = segment->slots[head].span;
     open_group(t, segment, "span", head, count, slots_committed(segment, head, count));
     km_json_key(t, "block");
-    /* A span has no slack code: nothing about it lives in its own bytes. */
+    /* A span has no slack code; tail checking gives it a fence (block_fence.h). */
+    km_fence fence = km_span_fence(segment->heap, run);
+    const char *seal = !fence.length ? "none" : km_fence_is_intact(fence) ? "intact" : "broken";
     write_block(t, run->first_block, count * KM_SLOT_SIZE - KM_BLOCK_LEAD, run->span_requested,
-                "busy", "none");
+                "busy", seal);
     km_json_close_object(t);
 }
 
@@ -263,7 +266,7 @@ static void write_large(km_text *t, const km_large_block *block)
     km_json_key(t, "requested");
     km_json_uint(t, block->requested);
     km_json_key(t, "guarded");
-    km_json_bool(t, block->data_offset != KM_LARGE_DATA_OFFSET);
+    km_json_bool(t, block->guarded);
     km_json_close_object(t);
 }
 

@@ -37,8 +37,8 @@
 #define KM_LARGE_THRESHOLD ((size_t)512 * 1024)
 
 #define KM_MAX_SEGMENTS 128
-#define KM_SEGMENT_FIRST_SLOTS 16   /* a growable heap's first reservation: 1 MiB */
-#define KM_SEGMENT_MAX_SLOTS 1024   /* growth doubles each reservation up to 64 MiB */
+#define KM_SEGMENT_FIRST_SLOTS 16 /* a growable heap's first reservation: 1 MiB */
+#define KM_SEGMENT_MAX_SLOTS 1024 /* growth doubles each reservation up to 64 MiB */
 /* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
 #define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
 
@@ -50,8 +50,8 @@
 typedef enum km_slot_kind {
     KM_SLOT_FREE = 0, /* what a fresh descriptor reads as */
     KM_SLOT_RUN,      /* first slot of a run of one size class */
-    KM_SLOT_SPAN, /* first slot of one block spanning whole slots */
-    KM_SLOT_TAIL, /* a later slot of a run or span; span says how far back its head is */
+    KM_SLOT_SPAN,     /* first slot of one block spanning whole slots */
+    KM_SLOT_TAIL,     /* a later slot of a run or span; span says how far back its head is */
 } km_slot_kind;
 
 typedef struct km_slot {
@@ -91,9 +91,9 @@ typedef struct km_run {
     uint16_t search_word; /* no free block in a word before this one */
     uint16_t bin;         /* while listed: the partial list it is on (run.c) */
     uint32_t head_slot;
-    uint32_t committed_end; /* bytes from the run's first slot known to be committed */
-    size_t span_requested;  /* a span's requested size */
-    uint64_t free_map[KM_RUN_MAP_WORDS];  /* bit set: block free */
+    uint32_t committed_end;              /* bytes from the run's first slot known to be committed */
+    size_t span_requested;               /* a span's requested size */
+    uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
     uint64_t exact_map[KM_RUN_MAP_WORDS]; /* bit set: a busy block whose request fills it */
 } km_run;
 
@@ -112,26 +112,26 @@ struct km_segment {
     uintptr_t base;
     size_t size;
     uint32_t slot_count;
-    uint32_t meta_slots; /* slots [0, meta_slots) hold metadata and have no descriptor */
-    uint32_t described;  /* slots [meta_slots, described) have committed descriptors */
-    uint32_t free_hint;  /* no free slot below this index */
+    uint32_t meta_slots;      /* slots [0, meta_slots) hold metadata and have no descriptor */
+    uint32_t described;       /* slots [meta_slots, described) have committed descriptors */
+    uint32_t free_hint;       /* no free slot below this index */
     uint32_t newest_retained; /* free slots with committed pages, most recently freed first */
     uint32_t oldest_retained;
     size_t meta_committed; /* bytes of metadata committed: head_committed + runs_committed */
     size_t head_committed; /* bytes from base: heap, segment and descriptors */
     uintptr_t runs_base;   /* where the run records start (page aligned) */
     size_t runs_committed; /* bytes from runs_base */
-    km_slot *slots; /* indexed by slot, from meta_slots */
-    km_run *runs;   /* indexed by slot, from meta_slots; only heads' records are used */
+    km_slot *slots;        /* indexed by slot, from meta_slots */
+    km_run *runs;          /* indexed by slot, from meta_slots; only heads' records are used */
 };
 
 /* Freed blocks of runs kept out of reuse, oldest first (quarantine.c). */
 typedef struct km_quarantine {
-    size_t limit;         /* bytes of blocks it may hold; 0: no quarantine */
-    size_t bytes;         /* bytes of the blocks it holds */
-    uintptr_t *blocks;    /* a ring, in a reservation of its own */
-    size_t capacity;      /* entries of the ring */
-    size_t oldest;        /* the ring's first entry */
+    size_t limit;      /* bytes of blocks it may hold; 0: no quarantine */
+    size_t bytes;      /* bytes of the blocks it holds */
+    uintptr_t *blocks; /* a ring, in a reservation of its own */
+    size_t capacity;   /* entries of the ring */
+    size_t oldest;     /* the ring's first entry */
     size_t count;
 } km_quarantine;
 
@@ -141,6 +141,7 @@ typedef struct km_large_block {
     size_t committed;
     size_t requested;
     size_t data_offset; /* KM_LARGE_DATA_OFFSET, or a page-heap block's (large.c) */
+    bool guarded;       /* a page-heap block, ending against an inaccessible page */
 } km_large_block;
 
 /* Large blocks, sorted by base, in a reservation of the table's own. */
@@ -169,12 +170,12 @@ struct km_heap {
     km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
     km_large_table large;
     km_quarantine quarantine;
-    unsigned debug; /* KM_HEAP_DEBUG_* */
+    unsigned debug;                                    /* KM_HEAP_DEBUG_* */
     km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
                                                           by how full they are (run.c) */
     uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
     uint8_t partial_bins[KM_SIZE_CLASS_COUNT]; /* bit b: partial[class][b] is not empty */
-    uint16_t empty_runs[KM_SIZE_CLASS_COUNT]; /* listed runs with no busy block */
+    uint16_t empty_runs[KM_SIZE_CLASS_COUNT];  /* listed runs with no busy block */
     uint8_t run_slots[KM_SIZE_CLASS_COUNT];
     uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
 };
@@ -234,12 +235,12 @@ static inline bool km_segment_describes(const km_segment *segment, size_t slot)
     return slot >= segment->meta_slots && slot < segment->described;
 }
 km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
-                                    km_slot_kind kind, km_segment **segment, size_t *slot);
+                                       km_slot_kind kind, km_segment **segment, size_t *slot);
 void km_segment_give_slots_locked(km_segment *segment, size_t slot);
 km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
-                                  size_t committed_bytes);
+                                         size_t committed_bytes);
 bool km_segment_extend_span_locked(km_segment *segment, size_t slot, size_t new_count,
-                            size_t committed_bytes);
+                                   size_t committed_bytes);
 void km_segment_shrink_span_locked(km_segment *segment, size_t slot, size_t new_count);
 size_t km_segment_decommit_free_locked(km_segment *segment);
 /* Lists the free slots that have pages committed (the heap's initial commitment) for reuse. */
@@ -283,9 +284,10 @@ void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index);
 void km_run_release_empty_locked(km_heap *heap);
 
 /* span.c */
-void *km_span_alloc_locked(km_heap *heap, size_t size, km_status *status);
+/* reach: bytes past the request to commit too, for the block's fence (block_fence.h). */
+void *km_span_alloc_locked(km_heap *heap, size_t size, size_t reach, km_status *status);
 void km_span_free_locked(km_heap *heap, const km_block_ref *ref);
-bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size);
+bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size, size_t reach);
 
 /* heap_check.c: the whole heap's consistency (HeapValidate without a block). */
 bool km_heap_is_consistent_locked(const km_heap *heap);
@@ -293,16 +295,18 @@ bool km_heap_is_consistent_locked(const km_heap *heap);
 /* quarantine.c */
 /* Starts a quarantine of `bytes` unless one was started. */
 void km_quarantine_start_locked(km_heap *heap, size_t bytes);
-/* Holds a run block being freed; false (nothing done) when the ring cannot grow. */
-bool km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref);
+/* Holds a run block being freed: KM_OK; KM_NO_MEMORY, nothing done, when the ring cannot grow;
+ * KM_CORRUPTED, the block held, when free checking found a block leaving the ring damaged. */
+km_status km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref);
 void km_quarantine_release_ring(km_heap *heap);
 
 /* large.c */
-void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
+/* reach: bytes past the request to commit too, for the block's fence (block_fence.h). */
+void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reach, size_t reserve_at_least,
                             km_status *status);
 void km_large_free_locked(km_heap *heap, size_t index);
 bool km_large_find_locked(const km_large_table *table, uintptr_t data, size_t *index);
-bool km_large_resize_locked(km_heap *heap, size_t index, size_t size);
+bool km_large_resize_locked(km_heap *heap, size_t index, size_t size, size_t reach);
 void km_large_release_all(km_heap *heap);
 uintptr_t km_large_data(const km_large_block *block);
 /* The page heap's block: its data ends where its committed pages do, before a page left

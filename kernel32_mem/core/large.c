@@ -79,12 +79,13 @@ static void *insert(km_large_table *table, km_large_block block)
     return (void *)km_large_data(&table->blocks[at]);
 }
 
-void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
+void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reach, size_t reserve_at_least,
                             km_status *status)
 {
     size_t total, reserved, committed, wanted;
-    if (size > SIZE_MAX - KM_LARGE_DATA_OFFSET ||
-        !km_align_up(total = size + KM_LARGE_DATA_OFFSET, heap->pages->granularity, &reserved) ||
+    if (size > SIZE_MAX - KM_LARGE_DATA_OFFSET - reach ||
+        !km_align_up(total = size + reach + KM_LARGE_DATA_OFFSET, heap->pages->granularity,
+                     &reserved) ||
         !km_align_up(total, heap->pages->page_size, &committed) ||
         !km_align_up(reserve_at_least, heap->pages->granularity, &wanted)) {
         *status = KM_NO_MEMORY;
@@ -107,7 +108,7 @@ void *km_large_alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least,
         return NULL;
     }
     return insert(&heap->large, (km_large_block){(uintptr_t)base, reserved, committed, size,
-                                                 KM_LARGE_DATA_OFFSET});
+                                                 KM_LARGE_DATA_OFFSET, false});
 }
 
 void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *status)
@@ -129,7 +130,7 @@ void *km_large_alloc_guarded_locked(km_heap *heap, size_t size, km_status *statu
         return NULL;
     }
     return insert(&heap->large, (km_large_block){(uintptr_t)base, reserved, committed, size,
-                                                 committed - data_bytes});
+                                                 committed - data_bytes, true});
 }
 
 void km_large_free_locked(km_heap *heap, size_t index)
@@ -142,24 +143,24 @@ void km_large_free_locked(km_heap *heap, size_t index)
     km_heap_release_locked(heap, block.base, block.reserved, block.committed);
 }
 
-bool km_large_resize_locked(km_heap *heap, size_t index, size_t size)
+bool km_large_resize_locked(km_heap *heap, size_t index, size_t size, size_t reach)
 {
     km_large_block *block = &heap->large.blocks[index];
     /* A guarded block's end is fixed against its guard page: it grows by moving, and shrinks
      * where it is (a shrink in place must not fail), its end then short of the guard. */
-    if (block->data_offset != KM_LARGE_DATA_OFFSET) {
+    if (block->guarded) {
         if (size > block->requested)
             return false;
         block->requested = size;
         return true;
     }
     size_t committed = 0;
-    if (size > block->reserved - KM_LARGE_DATA_OFFSET ||
-        !km_align_up(size + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))
+    if (size > block->reserved - KM_LARGE_DATA_OFFSET - reach ||
+        !km_align_up(size + reach + KM_LARGE_DATA_OFFSET, heap->pages->page_size, &committed))
         return false;
     if (committed > block->committed) {
-        if (km_heap_commit_locked(heap, block->base + block->committed, committed - block->committed) !=
-            KM_OK)
+        if (km_heap_commit_locked(heap, block->base + block->committed,
+                                  committed - block->committed) != KM_OK)
             return false;
     } else {
         km_heap_decommit_locked(heap, block->base + committed, block->committed - committed);

@@ -11,6 +11,10 @@
  * out, so the run is not empty and not given back while it holds one. Runs' blocks only: a span's
  * or a large block's pages go back to the system at once, where a stale access faults.
  *
+ * With free checking, a block is checked as it leaves: a write through a stale pointer while it
+ * was held shows in its fill. A damaged block then stays held for good, out of the ring and out
+ * of use, and the call that let it go reports the corruption.
+ *
  * The ring of held blocks lives in a reservation of its own, doubling as it fills. When the heap
  * has no quarantine (limit 0, the default) none of this runs: allocation reads one field more.
  */
@@ -41,8 +45,9 @@ static bool make_room(km_heap *heap)
     return true;
 }
 
-/* Lets the oldest held block go: it becomes free for allocation. */
-static void release_oldest(km_heap *heap)
+/* Lets the oldest held block go: it becomes free for allocation; false when its fill was found
+ * damaged, and it stays out of use. */
+static bool release_oldest(km_heap *heap)
 {
     km_quarantine *q = &heap->quarantine;
     uintptr_t block = q->blocks[q->oldest];
@@ -55,7 +60,11 @@ static void release_oldest(km_heap *heap)
     km_run *run = km_segment_run_record(segment, slot);
     size_t index = km_run_index(block - run->first_block, segment->slots[slot].run.reciprocal);
     q->bytes -= run->block_size;
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0) &&
+        !km_run_free_block_is_intact_locked(run, index))
+        return false;
     km_run_release_held_locked(heap, run, index);
+    return true;
 }
 
 void km_quarantine_start_locked(km_heap *heap, size_t bytes)
@@ -76,18 +85,20 @@ void km_quarantine_start_locked(km_heap *heap, size_t bytes)
     heap->quarantine.limit = bytes;
 }
 
-bool km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref)
+km_status km_quarantine_hold_locked(km_heap *heap, const km_block_ref *ref)
 {
     km_quarantine *q = &heap->quarantine;
     if (!make_room(heap))
-        return false;
+        return KM_NO_MEMORY;
     km_run_hold_locked(heap, ref->run, ref->index);
     q->blocks[(q->oldest + q->count) % q->capacity] = ref->block;
     q->count++;
     q->bytes += ref->run->block_size;
+    km_status status = KM_OK;
     while (q->bytes > q->limit)
-        release_oldest(heap);
-    return true;
+        if (!release_oldest(heap))
+            status = KM_CORRUPTED;
+    return status;
 }
 
 void km_quarantine_release_ring(km_heap *heap)

@@ -55,6 +55,48 @@ static void tail_checking_finds_overflows_of_1_8_and_16_bytes(void **state)
     assert_true(km_heap_validate(heap, 0, NULL));
 }
 
+/* Spans (100 KiB) and large blocks (1 MiB) have no slack code: tail checking fences them with
+ * 16 bytes of 0xAB, checked on size, free and validate, and kept through a resize in place. */
+static void tail_checking_fences_spans_and_large_blocks(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_TAIL));
+    static const size_t sizes[] = {100000, 1 << 20};
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t overflow = 1; overflow <= 16; overflow += 15) {
+            unsigned char *block = alloc_ok(heap, sizes[i]);
+            memset(block, 0x11, sizes[i]);
+            assert_int_equal(block[sizes[i]], 0xab);
+            block[sizes[i] + overflow - 1] ^= 0x5a;
+            size_t size;
+            assert_int_equal(km_heap_size(heap, 0, block, &size), KM_CORRUPTED);
+            assert_false(km_heap_validate(heap, 0, block));
+            assert_false(km_heap_validate(heap, 0, NULL));
+            assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+            block[sizes[i] + overflow - 1] ^= 0x5a;
+            assert_true(km_heap_validate(heap, 0, NULL));
+            assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+        }
+        /* Shrunk and grown in place, the fence moves with the request. */
+        unsigned char *block = alloc_ok(heap, sizes[i]);
+        km_status status;
+        size_t smaller = sizes[i] - 5000;
+        assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, smaller, &status),
+                         block);
+        block[smaller] ^= 0x5a;
+        assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+        block[smaller] ^= 0x5a;
+        assert_ptr_equal(
+            km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, smaller + 100, &status), block);
+        assert_int_equal(block[smaller + 100 + 15], 0xab);
+        block[smaller + 100 + 15] = 0;
+        assert_false(km_heap_validate(heap, 0, NULL));
+        block[smaller + 100 + 15] = 0xab;
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
 static void validate_all_makes_any_damage_the_next_calls_error(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
@@ -112,6 +154,39 @@ static void page_heap_blocks_end_against_their_guard(void **state)
     assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_INVALID_POINTER);
 }
 
+/* The page heap's alignment slack (a request short of a multiple of 16 leaves up to 15 bytes
+ * before the guard page) holds 0xD0, checked like a tail; after a shrink in place, so does all of
+ * the block past the new request. A block whose data offset happens to be a large block's
+ * (4,032 bytes) still grows by moving, its guard page never committed. */
+static void page_heap_fences_its_alignment_slack(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_PAGE));
+    unsigned char *block = alloc_ok(heap, 13);
+    assert_int_equal(block[13], 0xd0);
+    assert_int_equal(block[15], 0xd0);
+    block[15] = 0;
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, block, &size), KM_CORRUPTED);
+    assert_false(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+    block[15] = 0xd0;
+    km_status status;
+    assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 4, &status), block);
+    block[10] = 0;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+    block[10] = 0xd0;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+
+    unsigned char *page_sized = alloc_ok(heap, 4032);
+    unsigned char *moved = km_heap_realloc(heap, 0, page_sized, 5000, &status);
+    assert_non_null(moved);
+    assert_ptr_not_equal(moved, page_sized);
+    assert_int_equal(((uintptr_t)moved + 5008) % 4096, 0);
+    assert_int_equal(km_heap_free(heap, 0, moved), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
 /* Free checking: a write into a freed block is found by the allocation that would reuse it. */
 static void free_checking_finds_a_write_after_free_at_reuse(void **state)
 {
@@ -145,6 +220,8 @@ int main(void)
         T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
         T(validate_all_makes_any_damage_the_next_calls_error),
         T(page_heap_blocks_end_against_their_guard),
+        T(tail_checking_fences_spans_and_large_blocks),
+        T(page_heap_fences_its_alignment_slack),
         T(free_checking_finds_a_write_after_free_at_reuse),
         T(debug_modes_are_refused_once_a_block_was_handed_out),
 #undef T

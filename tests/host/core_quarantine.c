@@ -103,6 +103,31 @@ static void a_free_the_ring_cannot_take_frees_the_block(void **state)
     assert_ptr_equal(alloc_ok(heap, 16384), block);
 }
 
+/* With free checking, a held block is checked as it leaves: a write after free while it was held
+ * makes the free that pushes it out report corruption (that free is done all the same), and
+ * the damaged block stays out of use for good. */
+static void free_checking_checks_a_block_leaving_the_quarantine(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_FREE));
+    km_heap_set_quarantine(heap, 2 * 64);
+    char *blocks[4];
+    for (int i = 0; i < 4; i++)
+        blocks[i] = alloc_ok(heap, 64);
+    assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_OK);
+    blocks[0][8] = 1; /* the program's bug, while the block is held */
+    assert_int_equal(km_heap_free(heap, 0, blocks[1]), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, blocks[2]), KM_CORRUPTED);
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, blocks[2], &size), KM_FREED);
+    assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_FREED);
+    assert_false(km_heap_validate(heap, 0, NULL));
+    for (int i = 0; i < 8; i++)
+        assert_ptr_not_equal(alloc_ok(heap, 64), blocks[0]);
+    /* An intact block leaves without a word. */
+    assert_int_equal(km_heap_free(heap, 0, blocks[3]), KM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +139,8 @@ int main(void)
                                         setup_growable, teardown),
         cmocka_unit_test_setup_teardown(a_free_the_ring_cannot_take_frees_the_block, setup_growable,
                                         teardown),
+        cmocka_unit_test_setup_teardown(free_checking_checks_a_block_leaving_the_quarantine,
+                                        setup_growable, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
