@@ -377,54 +377,76 @@ static bool is_large_request(const km_heap *heap, size_t size)
     return !heap->maximum && size > KM_LARGE_THRESHOLD;
 }
 
-/* The span or large block at data, just made or resized: only its place, for its fence. */
-static km_block_ref outsized_block_at(km_heap *heap, uintptr_t data)
+/* Fences the span or large block just made at data, in the modes that fence them. */
+static void fence_new_block(km_heap *heap, void *data)
 {
-    km_segment *segment = segment_of(heap, data);
-    if (segment)
-        return (km_block_ref){
-            .segment = segment,
-            .run = km_segment_run_record(segment, (data - segment->base) >> KM_SLOT_SHIFT)};
+    if (!data || !has_fences(heap))
+        return;
     km_block_ref ref = {0};
-    km_large_find_locked(&heap->large, data, &ref.large_index);
-    return ref;
+    km_segment *segment = segment_of(heap, (uintptr_t)data);
+    if (segment) {
+        ref.segment = segment;
+        ref.run =
+            km_segment_run_record(segment, ((uintptr_t)data - segment->base) >> KM_SLOT_SHIFT);
+    } else {
+        km_large_find_locked(&heap->large, (uintptr_t)data, &ref.large_index);
+    }
+    km_fence_write(fence_of(heap, &ref));
+}
+
+static bool is_page_heap_request(const km_heap *heap, size_t size)
+{
+    return __builtin_expect(heap->debug & KM_HEAP_DEBUG_PAGE, 0) &&
+           !(heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT);
+}
+
+/* A page-heap block, a span or a large block (or no block: too big for a fixed heap), fenced
+ * in the modes that fence them. Out of line: most allocations come from runs. */
+__attribute__((noinline)) static void *alloc_outsized_locked(km_heap *heap, size_t size,
+                                                             size_t tail, size_t reserve_at_least,
+                                                             km_status *status)
+{
+    void *block;
+    if (is_page_heap_request(heap, size)) {
+        block = km_large_alloc_guarded_locked(heap, size, status);
+    } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
+        *status = KM_NO_MEMORY;
+        return NULL;
+    } else if (is_large_request(heap, size)) {
+        block = km_large_alloc_locked(heap, size, tail, reserve_at_least, status);
+    } else {
+        block = km_span_alloc_locked(heap, size, tail, status);
+    }
+    fence_new_block(heap, block);
+    return block;
 }
 
 /* A large block gets a reservation of at least reserve_at_least bytes. */
 static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
 {
     void *block;
-    bool outsized = true;
     size_t tail = km_fence_reach(heap);
-    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_PAGE, 0) &&
-        !(heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT)) {
-        block = km_large_alloc_guarded_locked(heap, size, status);
-    } else if (size <= KM_RUN_BLOCK_MAX - tail) {
+    if (size <= KM_RUN_BLOCK_MAX - tail && !is_page_heap_request(heap, size))
         block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
-        outsized = false;
-    } else if (heap->maximum && size > KM_HEAP_FIXED_BLOCK_LIMIT) {
-        *status = KM_NO_MEMORY;
-        block = NULL;
-    } else if (is_large_request(heap, size)) {
-        block = km_large_alloc_locked(heap, size, tail, reserve_at_least, status);
-    } else {
-        block = km_span_alloc_locked(heap, size, tail, status);
-    }
-    if (!block)
-        return NULL;
-    heap->allocated_bytes += size;
-    if (outsized && has_fences(heap)) {
-        km_block_ref ref = outsized_block_at(heap, (uintptr_t)block);
-        km_fence_write(fence_of(heap, &ref));
-    }
+    else
+        block = alloc_outsized_locked(heap, size, tail, reserve_at_least, status);
+    if (block)
+        heap->allocated_bytes += size;
     return block;
 }
 
 /* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
  * quarantine was found damaged. */
-static km_status free_locked(km_heap *heap, const km_block_ref *ref)
+static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap,
+                                                                   const km_block_ref *ref)
 {
     heap->allocated_bytes -= ref->requested;
+    if (__builtin_expect(ref->segment && ref->run->size_class != KM_SPAN_CLASS &&
+                             heap->quarantine.limit == 0,
+                         1)) {
+        km_run_free_locked(heap, ref);
+        return KM_OK;
+    }
     if (!ref->segment) {
         km_large_free_locked(heap, ref->large_index);
         return KM_OK;
