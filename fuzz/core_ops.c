@@ -282,6 +282,10 @@ static void op_create(shadow_heap *heap, reader *r)
         km_heap_set_quarantine(heap->heap, quarantine);
         shadow_check_heap(heap, "a quarantine started");
     }
+    /* Some heaps have thread caches from the start, so that this thread's calls take the fast
+     * paths (a heap gets them by itself only after thousands of allocations). */
+    if (heap->heap && (bits & 0x80))
+        km_heap_use_thread_caches(heap->heap);
 }
 
 /* --- Allocating, freeing, resizing ------------------------------------------------------- */

@@ -86,12 +86,12 @@ static memory_kind kind_of_locked(const void *memory, km_handle_entry **entry)
  * lock is recursive, so the heap calls made while holding it take it again. */
 static void lock_table(void)
 {
-    km_heap_lock(km_process_heap());
+    km_heap_lock_others_go_on(km_process_heap());
 }
 
 static void leave(void)
 {
-    km_heap_unlock(km_process_heap());
+    km_heap_unlock_others_go_on(km_process_heap());
 }
 
 /* Takes the table's lock and says what memory is; leave() releases the lock. */
@@ -136,10 +136,9 @@ static DWORD heap_flags_of(UINT flags)
 
 static HGLOBAL alloc_moveable(UINT flags, SIZE_T size)
 {
-    uint16_t entry_flags =
-        (uint16_t)(KM_MOVEABLE_MOVEABLE | (size ? 0 : KM_MOVEABLE_DISCARDED) |
-                   ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
-                   ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
+    uint16_t entry_flags = (uint16_t)(KM_MOVEABLE_MOVEABLE | (size ? 0 : KM_MOVEABLE_DISCARDED) |
+                                      ((flags & GMEM_DISCARDABLE) ? KM_MOVEABLE_DISCARDABLE : 0) |
+                                      ((flags & GMEM_DDESHARE) ? KM_MOVEABLE_DDESHARE : 0));
     lock_table();
     HGLOBAL handle = NULL;
     void *block = size ? km_heap_call_alloc(km_process_heap(), heap_flags_of(flags), size) : NULL;

@@ -131,6 +131,13 @@ void km_api_process_detach(void)
     km_heap_snapshot_at_exit();
 }
 
+void km_api_thread_detach(void)
+{
+    km_heap *heap = km_process_heap();
+    if (heap)
+        km_heap_release_thread_cache(heap);
+}
+
 km_heap_registry *km_heaps(void)
 {
     return &registry;

@@ -16,4 +16,7 @@ bool km_api_process_attach(void *self);
  * asks for. */
 void km_api_process_detach(void);
 
+/* When a thread ends: its cache in the process heap goes back to the heap. */
+void km_api_thread_detach(void);
+
 #endif

@@ -192,7 +192,6 @@ void km_handle_table_release(km_handle_table *table)
     if (table->free_indexes)
         table->pages->release(table->pages, table->free_indexes, free_stack_bytes());
     if (table->by_data)
-        table->pages->release(table->pages, table->by_data,
-                              index_bytes(table->by_data_mask + 1));
+        table->pages->release(table->pages, table->by_data, index_bytes(table->by_data_mask + 1));
     km_handle_table_init(table, table->pages);
 }

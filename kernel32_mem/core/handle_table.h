@@ -9,9 +9,10 @@
  *     word 1: the block's data pointer, NULL once freed      <- the handle points here
  *
  * so a handle is the address of its entry's data pointer, as on Windows, where old programs read
- * the data pointer straight through the handle and the flags word before it. Entries are two words wide and the table is
- * aligned, so a handle is always one word past a two-word boundary, which no heap block (aligned
- * to two words) can be: a handle and a fixed block's pointer are told apart by their low bits.
+ * the data pointer straight through the handle and the flags word before it. Entries are two words
+ * wide and the table is aligned, so a handle is always one word past a two-word boundary, which no
+ * heap block (aligned to two words) can be: a handle and a fixed block's pointer are told apart by
+ * their low bits.
  *
  * Freed entries' indexes wait on a stack of their own (so a freed entry reads as Windows' do: no
  * flags, no data); an entry is given out again only after every never-used entry has been, so a
@@ -58,9 +59,9 @@ typedef struct km_handle_table {
     km_handle_entry *entries; /* the reservation */
     size_t committed;         /* entries committed from the start */
     size_t used;              /* entries ever given out, from the start */
-    uint32_t *free_indexes; /* a stack of freed entries' indexes, in a reservation of its own */
+    uint32_t *free_indexes;   /* a stack of freed entries' indexes, in a reservation of its own */
     size_t free_count;
-    size_t free_committed; /* indexes the stack has pages for */
+    size_t free_committed;     /* indexes the stack has pages for */
     km_handle_entry **by_data; /* the data index: NULL or an entry, keyed by its data */
     size_t by_data_mask;       /* slots - 1, when by_data is not NULL */
     size_t by_data_count;

@@ -42,11 +42,15 @@
  * code written. Freeing: the segment from the page provider's owner map (two loads), the slot,
  * a multiplication for the index, a bit test, the size code and the previous block's guard read.
  * No system call happens unless a run or span needs fresh slots (retained slots come first), or
- * a large block is made or freed. Every operation takes the heap's lock once, unless the heap or
- * the call says HEAP_NO_SERIALIZE.
+ * a large block is made or freed. Once a heap is busy, each thread allocates from runs of its own
+ * and frees their blocks without taking the heap's lock (thread_cache.c); everything else takes
+ * the lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
  *
  * LOCKS. Each heap has one lock (core/lock.h): recursive, so that HeapLock's holder still
- * allocates, and one a waiter sleeps on. The process heap's lock also guards the Global/Local
+ * allocates, and one a waiter sleeps on. A thread cache's fast path takes no lock and waits for
+ * nothing; HeapLock and the calls that need every run as it is (walk, whole-heap validation,
+ * summary, compaction, snapshots, realloc when the heap has caches) also stop the fast paths,
+ * holding the lock, until they let it go. The process heap's lock also guards the Global/Local
  * handle table (core/handle_table.h), as on Windows, so a HeapLock holder may call GlobalLock.
  * There is one order: a heap's lock, then the registry's (HeapCreate and HeapDestroy under a
  * HeapLock). Nothing waits for a heap's lock while holding the registry's: HeapOptimizeResources
@@ -70,6 +74,7 @@
 #include "core/block_fence.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
+#include "core/thread_cache.h"
 
 #include <string.h>
 
@@ -217,6 +222,7 @@ void km_heap_destroy(km_heap *heap)
     km_pages *pages = heap->pages;
     km_large_release_all(heap);
     km_quarantine_release_ring(heap);
+    km_thread_caches_release(heap);
     /* The first segment goes last: it holds the heap and its segment table. */
     km_segment *first = NULL;
     for (size_t i = 0; i < heap->segment_count; i++) {
@@ -239,13 +245,14 @@ unsigned km_heap_flags(const km_heap *heap)
 
 bool km_heap_set_debug(km_heap *heap, unsigned modes)
 {
-    bool locked = km_heap_enter(heap, 0);
+    bool locked = km_heap_enter_stopped(heap, 0);
+    km_thread_caches_return_locked(heap);
     bool unused = heap->allocated_bytes == 0 && heap->large.count == 0;
     for (unsigned c = 0; unused && c < KM_SIZE_CLASS_COUNT; c++)
-        unused = heap->partial_runs[c] == 0;
+        unused = heap->pool.partial_runs[c] == 0;
     if (unused)
         heap->debug = modes;
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
     return unused;
 }
 
@@ -258,9 +265,11 @@ static bool damaged_locked(const km_heap *heap)
 
 void km_heap_set_quarantine(km_heap *heap, size_t bytes)
 {
-    bool locked = km_heap_enter(heap, 0);
+    bool locked = km_heap_enter_stopped(heap, 0);
+    /* A heap with a quarantine has no caches: its frees go through it. */
+    km_thread_caches_return_locked(heap);
     km_quarantine_start_locked(heap, bytes);
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
 }
 
 static inline __attribute__((always_inline)) km_segment *segment_of(km_heap *heap,
@@ -421,13 +430,15 @@ __attribute__((noinline)) static void *alloc_outsized_locked(km_heap *heap, size
     return block;
 }
 
-/* A large block gets a reservation of at least reserve_at_least bytes. */
-static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, km_status *status)
+/* A large block gets a reservation of at least reserve_at_least bytes; a run block comes from
+ * the pool (the heap's, or the calling thread's cache's). */
+static void *alloc_locked(km_heap *heap, km_run_pool *pool, size_t size, size_t reserve_at_least,
+                          km_status *status)
 {
     void *block;
     size_t tail = km_fence_reach(heap);
     if (size <= KM_RUN_BLOCK_MAX - tail && !is_page_heap_request(heap, size))
-        block = km_run_alloc_locked(heap, km_size_class_of(size + tail), size, status);
+        block = km_run_alloc_locked(heap, pool, km_size_class_of(size + tail), size, status);
     else
         block = alloc_outsized_locked(heap, size, tail, reserve_at_least, status);
     if (block)
@@ -437,6 +448,18 @@ static void *alloc_locked(km_heap *heap, size_t size, size_t reserve_at_least, k
 
 /* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
  * quarantine was found damaged. */
+/* True when the run's maps are the caller's to change: a run of the heap's pool, or of the
+ * calling thread's cache, or any run while fast paths are stopped. Otherwise its owner thread
+ * changes them, now perhaps, and the caller only marks a freed block for it (thread_cache.c). */
+static inline bool run_is_callers(km_heap *heap, const km_run *run)
+{
+    km_run_pool *pool = atomic_load_explicit(&run->pool, memory_order_relaxed);
+    if (__builtin_expect(pool == &heap->pool, 1) || heap->stop_depth)
+        return true;
+    km_thread_cache *own = km_thread_cache_own_locked(heap);
+    return own && pool == &own->pool;
+}
+
 static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap,
                                                                    const km_block_ref *ref)
 {
@@ -444,8 +467,14 @@ static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap
     if (__builtin_expect(ref->segment && ref->run->size_class != KM_SPAN_CLASS &&
                              heap->quarantine.limit == 0,
                          1)) {
-        km_run_free_locked(heap, ref);
-        return KM_OK;
+        if (__builtin_expect(run_is_callers(heap, ref->run), 1)) {
+            km_run_free_locked(heap, ref);
+            return KM_OK;
+        }
+        km_status status = km_run_free_remote_locked(heap, ref);
+        if (status != KM_OK)
+            heap->allocated_bytes += ref->requested;
+        return status;
     }
     if (!ref->segment) {
         km_large_free_locked(heap, ref->large_index);
@@ -464,14 +493,48 @@ static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap
     return KM_OK;
 }
 
+/* The fast path's allocation: a block of the cache's runs, or NULL for the locked path. */
+static inline void *alloc_fast(km_heap *heap, km_thread_cache *cache, size_t size)
+{
+    if (size > KM_RUN_BLOCK_MAX)
+        return NULL;
+    unsigned size_class = km_size_class_of(size);
+    void *block = km_run_alloc_owned(heap, &cache->pool, size_class, size);
+    if (!block && atomic_load_explicit(&cache->remote_runs, memory_order_relaxed)) {
+        km_run_collect_remote(heap, cache);
+        block = km_run_alloc_owned(heap, &cache->pool, size_class, size);
+    }
+    if (block)
+        cache->allocated += (ptrdiff_t)size;
+    return block;
+}
+
+/* The pool a call under the lock allocates into; a KM_HEAP_NO_SERIALIZE call, which holds no
+ * lock, uses the heap's. */
+static km_run_pool *pool_for(km_heap *heap, bool locked)
+{
+    return locked ? km_thread_cache_pool_locked(heap) : &heap->pool;
+}
+
 void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *status)
 {
+    km_thread_cache *cache = km_thread_cache_enter(heap, flags);
+    if (cache) {
+        void *block = alloc_fast(heap, cache, size);
+        km_thread_cache_leave(cache);
+        if (block) {
+            if (flags & KM_HEAP_ZERO)
+                memset(block, 0, size);
+            *status = KM_OK;
+            return block;
+        }
+    }
     bool locked = km_heap_enter(heap, flags);
     void *block = NULL;
     if (damaged_locked(heap))
         *status = KM_CORRUPTED;
     else
-        block = alloc_locked(heap, size, 0, status);
+        block = alloc_locked(heap, pool_for(heap, locked), size, 0, status);
     km_heap_leave(heap, locked);
     /* A large block's pages are fresh from the system and read as zero already. */
     if (block && (flags & KM_HEAP_ZERO) && !is_large_request(heap, size))
@@ -479,15 +542,84 @@ void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *statu
     return block;
 }
 
+/* The fast path's free: true when data was a busy block of one of the cache's runs, found
+ * intact, and is free now. Anything else (a block of another run, a bad pointer, a damaged
+ * block) goes to the locked path, which decides it. The run is the cache's before anything of
+ * it is read but its descriptors: no other thread changes it or gives it back meanwhile. */
+static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t data)
+{
+    if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
+        return false;
+    km_segment *segment = km_pages_owner(heap->pages->owner_map, data);
+    if (!segment || segment->heap != heap)
+        return false;
+    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (!km_segment_describes(segment, slot))
+        return false;
+    if (segment->slots[slot].kind == KM_SLOT_TAIL)
+        slot -= segment->slots[slot].span;
+    if (!km_segment_describes(segment, slot) || segment->slots[slot].kind != KM_SLOT_RUN)
+        return false;
+    km_run *run = km_segment_run_record(segment, slot);
+    if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool)
+        return false;
+    const km_slot *head = &segment->slots[slot];
+    if (data < run->first_block)
+        return false;
+    size_t offset = data - run->first_block;
+    size_t index = km_run_index(offset, head->run.reciprocal);
+    size_t requested;
+    if (offset != index * head->run.block_size || index >= run->block_count ||
+        km_run_is_block_free(run, index) ||
+        km_run_requested_locked(heap, run, index, data, &requested) != KM_OK ||
+        !km_run_previous_is_intact_locked(heap, run, index))
+        return false;
+    km_block_ref ref = {.segment = segment,
+                        .run = run,
+                        .index = index,
+                        .block = data,
+                        .requested = requested,
+                        .capacity = run->block_size};
+    if (!km_run_free_owned(heap, &cache->pool, &ref))
+        return false;
+    cache->allocated -= (ptrdiff_t)requested;
+    return true;
+}
+
+/* Gives back the empty runs a fast path's frees left in the calling thread's cache. */
+__attribute__((noinline)) static void trim_own_cache(km_heap *heap)
+{
+    bool locked = km_heap_enter(heap, 0);
+    km_thread_cache *cache = km_thread_cache_own_locked(heap);
+    if (cache && cache->trim) {
+        km_run_trim_locked(heap, &cache->pool);
+        cache->trim = false;
+    }
+    km_heap_leave(heap, locked);
+}
+
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
+    km_thread_cache *cache = km_thread_cache_enter(heap, flags);
+    if (cache) {
+        bool freed = free_fast(heap, cache, (uintptr_t)block);
+        bool trim = cache->trim;
+        km_thread_cache_leave(cache);
+        if (freed) {
+            if (__builtin_expect(trim, 0))
+                trim_own_cache(heap);
+            return KM_OK;
+        }
+    }
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
     km_status status =
         damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, (uintptr_t)block, &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
-     * finds it: in the header the overflow ran into. */
+     * finds it: in the header the overflow ran into. (Not in another thread's run: its owner may
+     * be writing the block before at this moment.) */
     if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
+        run_is_callers(heap, ref.run) &&
         !km_run_previous_is_intact_locked(heap, ref.run, ref.index))
         status = KM_CORRUPTED;
     if (status == KM_OK)
@@ -543,7 +675,8 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
     }
     /* Room to grow: a buffer grown step by step then moves only every half as much again. */
     size_t headroom = size > old_size && size / 2 < SIZE_MAX - size ? size + size / 2 : 0;
-    char *moved = alloc_locked(heap, size, headroom, status);
+    bool locked = !((flags | heap->flags) & KM_HEAP_NO_SERIALIZE);
+    char *moved = alloc_locked(heap, pool_for(heap, locked), size, headroom, status);
     if (!moved)
         return NULL;
     memcpy(moved, (void *)data, old_size < size ? old_size : size);
@@ -556,10 +689,17 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
     return moved;
 }
 
+/* With thread caches, a realloc stops the fast paths: resizing a block in place changes its
+ * run's maps, which may be another thread's to change. */
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status)
 {
     bool locked = km_heap_enter(heap, flags);
+    bool stop = locked && atomic_load_explicit(&heap->caches, memory_order_relaxed);
+    if (stop)
+        km_heap_stop_locked(heap);
     void *result = realloc_locked(heap, flags, (uintptr_t)block, size, status);
+    if (stop)
+        km_heap_restart_locked(heap);
     km_heap_leave(heap, locked);
     return result;
 }
@@ -578,16 +718,24 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 
 /* A heap created HEAP_NO_SERIALIZE is its owner's to serialize: HeapLock and HeapUnlock take
  * nothing from it and succeed, as on Windows. */
+/* HeapLock also stops every thread's fast path (thread_cache.c): no other thread allocates or
+ * frees until HeapUnlock. */
 void km_heap_lock(km_heap *heap)
 {
     if (heap->flags & KM_HEAP_NO_SERIALIZE)
         return;
     km_lock_acquire(&heap->lock);
+    km_heap_stop_locked(heap);
 }
 
 bool km_heap_try_lock(km_heap *heap)
 {
-    return (heap->flags & KM_HEAP_NO_SERIALIZE) || km_lock_try_acquire(&heap->lock);
+    if (heap->flags & KM_HEAP_NO_SERIALIZE)
+        return true;
+    if (!km_lock_try_acquire(&heap->lock))
+        return false;
+    km_heap_stop_locked(heap);
+    return true;
 }
 
 bool km_heap_unlock(km_heap *heap)
@@ -596,8 +744,34 @@ bool km_heap_unlock(km_heap *heap)
         return true;
     if (!km_lock_is_held(&heap->lock))
         return false;
+    km_heap_restart_locked(heap);
     km_lock_release(&heap->lock);
     return true;
+}
+
+void km_heap_lock_others_go_on(km_heap *heap)
+{
+    km_heap_enter(heap, 0);
+}
+
+void km_heap_unlock_others_go_on(km_heap *heap)
+{
+    km_heap_leave(heap, !(heap->flags & KM_HEAP_NO_SERIALIZE));
+}
+
+bool km_heap_enter_stopped(km_heap *heap, unsigned flags)
+{
+    bool locked = km_heap_enter(heap, flags);
+    if (locked)
+        km_heap_stop_locked(heap);
+    return locked;
+}
+
+void km_heap_leave_stopped(km_heap *heap, bool locked)
+{
+    if (locked)
+        km_heap_restart_locked(heap);
+    km_heap_leave(heap, locked);
 }
 
 unsigned km_heap_compatibility_mode(const km_heap *heap)

@@ -110,11 +110,28 @@ size_t km_heap_compact(km_heap *heap, unsigned flags);
  * Never waits, so it may be called while holding another lock. True when it compacted. */
 bool km_heap_compact_if_idle(km_heap *heap);
 
+/* Gives the heap thread caches now (core/thread_cache.c), if it may have them, rather than once
+ * it is busy: for tests and the fuzzer, which want the fast paths from the first call. */
+void km_heap_use_thread_caches(km_heap *heap);
+
+/* Hands the calling thread's cache (its runs and their free blocks) back to the heap, for a
+ * thread that ends. Never waits for the lock: false, doing nothing, when another thread holds
+ * it (the cache then stays until its entry is taken back: thread_cache.c). */
+bool km_heap_release_thread_cache(km_heap *heap);
+
+/* HeapLock: the heap's lock, with every other thread's allocation and free held until
+ * km_heap_unlock (their lock-free fast paths included). */
 void km_heap_lock(km_heap *heap);
 /* km_heap_lock if the lock is free or already the caller's; false, never waiting, otherwise. */
 bool km_heap_try_lock(km_heap *heap);
 /* Releases one km_heap_lock; false, changing nothing, when the calling thread does not hold it. */
 bool km_heap_unlock(km_heap *heap);
+
+/* The heap's lock alone, for what it guards beside the heap (the process heap's lock guards the
+ * Global/Local handle table): threads allocating on their own runs go on meanwhile. Recursive
+ * with km_heap_lock; released by km_heap_unlock_others_go_on. */
+void km_heap_lock_others_go_on(km_heap *heap);
+void km_heap_unlock_others_go_on(km_heap *heap);
 
 typedef struct km_heap_summary {
     size_t allocated; /* bytes requested by busy blocks */

@@ -6,6 +6,7 @@
 #include "core/block_fence.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
+#include "core/thread_cache.h"
 
 static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index,
                                  size_t *allocated)
@@ -102,23 +103,39 @@ static bool segment_is_consistent(const km_heap *heap, const km_segment *segment
     return true;
 }
 
-static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_free)
+/* The pool's lists hold runs of their class and bin, with a free block, that are the pool's;
+ * *listed counts them. */
+static bool pool_lists_are_consistent(const km_run_pool *pool, size_t runs_with_free,
+                                      size_t *listed)
 {
-    size_t listed = 0;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
         size_t in_class = 0;
         for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
-            for (const km_run *run = heap->partial[c][bin]; run; run = run->next, in_class++)
+            for (const km_run *run = pool->partial[c][bin]; run; run = run->next, in_class++)
                 if (run->size_class != c || run->free_count == 0 || run->bin != bin ||
-                    (run->next && run->next->prev != run) || listed + in_class > runs_with_free)
+                    atomic_load_explicit(&run->pool, memory_order_relaxed) != pool ||
+                    (run->next && run->next->prev != run) || *listed + in_class > runs_with_free)
                     return false;
         for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
-            if (!heap->partial[c][bin] != !((heap->partial_bins[c] >> bin) & 1))
+            if (!pool->partial[c][bin] != !((pool->partial_bins[c] >> bin) & 1))
                 return false;
-        if (in_class != heap->partial_runs[c])
+        if (in_class != pool->partial_runs[c])
             return false;
-        listed += in_class;
+        *listed += in_class;
     }
+    return true;
+}
+
+static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_free)
+{
+    size_t listed = 0;
+    if (!pool_lists_are_consistent(&heap->pool, runs_with_free, &listed))
+        return false;
+    const km_thread_cache *caches = atomic_load_explicit(&heap->caches, memory_order_relaxed);
+    for (size_t i = 0; caches && i < KM_THREAD_CACHES; i++)
+        if (atomic_load_explicit(&caches[i].thread, memory_order_relaxed) &&
+            !pool_lists_are_consistent(&caches[i].pool, runs_with_free, &listed))
+            return false;
     return listed == runs_with_free;
 }
 
@@ -158,35 +175,40 @@ bool km_heap_is_consistent_locked(const km_heap *heap)
 
 bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
 {
-    bool locked = km_heap_enter(heap, flags);
     bool valid;
     if (block) {
+        bool locked = km_heap_enter(heap, flags);
         km_block_ref ref;
         valid = km_heap_find_block_locked(heap, (uintptr_t)block, &ref) == KM_OK;
+        km_heap_leave(heap, locked);
     } else {
+        bool locked = km_heap_enter_stopped(heap, flags);
         valid = km_heap_is_consistent_locked(heap);
+        km_heap_leave_stopped(heap, locked);
     }
-    km_heap_leave(heap, locked);
     return valid;
 }
 
+/* Fast paths stopped: every cache's runs go back to the heap first, so that empty ones can go. */
 static size_t compact_locked(km_heap *heap)
 {
+    km_thread_caches_return_locked(heap);
     km_run_release_empty_locked(heap);
+    km_segment_release_empty_locked(heap);
     for (size_t i = 0; i < heap->segment_count; i++)
         km_segment_decommit_free_locked(heap->segments[i]);
     size_t largest = 0;
     for (unsigned c = KM_SIZE_CLASS_COUNT; c-- > 0 && !largest;)
-        if (heap->partial_runs[c])
+        if (heap->pool.partial_runs[c])
             largest = km_size_class_block_size(c);
     return largest;
 }
 
 size_t km_heap_compact(km_heap *heap, unsigned flags)
 {
-    bool locked = km_heap_enter(heap, flags);
+    bool locked = km_heap_enter_stopped(heap, flags);
     size_t largest = compact_locked(heap);
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
     return largest;
 }
 
@@ -194,18 +216,20 @@ bool km_heap_compact_if_idle(km_heap *heap)
 {
     if ((heap->flags & KM_HEAP_NO_SERIALIZE) || !km_lock_try_acquire(&heap->lock))
         return false;
+    km_heap_stop_locked(heap);
     compact_locked(heap);
+    km_heap_restart_locked(heap);
     km_lock_release(&heap->lock);
     return true;
 }
 
 void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
 {
-    bool locked = km_heap_enter(heap, flags);
+    bool locked = km_heap_enter_stopped(heap, flags);
     summary->allocated = heap->allocated_bytes;
     summary->committed = heap->committed_bytes;
     summary->reserved = heap->reserved_bytes;
     /* A fixed heap may still reserve its data slots not yet reserved (and their metadata). */
     summary->max_reserve = heap->reserved_bytes + (heap->fixed_slots_left << KM_SLOT_SHIFT);
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
 }

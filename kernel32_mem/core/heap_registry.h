@@ -29,7 +29,7 @@
 #define KM_REGISTRY_INITIAL_SLOTS 64
 
 typedef struct km_registry_table {
-    size_t mask; /* slots - 1; slots is a power of two */
+    size_t mask;                       /* slots - 1; slots is a power of two */
     struct km_registry_table *retired; /* the table this one replaced */
     size_t reserved;                   /* bytes of this table's reservation; 0 for the first */
     _Atomic uintptr_t *slots;          /* 0: empty */

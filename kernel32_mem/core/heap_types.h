@@ -5,6 +5,7 @@
 #ifndef KM_CORE_HEAP_TYPES_H
 #define KM_CORE_HEAP_TYPES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,7 +77,13 @@ typedef struct km_slot {
     };
 } km_slot;
 
+/* The lists a class keeps its runs with free blocks on, from the fullest to the emptiest. */
+#define KM_RUN_BINS 4
+/* Empty runs a class keeps rather than give back (run.c). */
+#define KM_EMPTY_RUNS_KEPT 1
+
 typedef struct km_segment km_segment;
+typedef struct km_run_pool km_run_pool;
 
 /* A run of blocks of one size class, or (block_count 1, size_class KM_SPAN_CLASS) a span. */
 typedef struct km_run {
@@ -91,16 +98,40 @@ typedef struct km_run {
     uint16_t search_word; /* no free block in a word before this one */
     uint16_t bin;         /* while listed: the partial list it is on (run.c) */
     uint32_t head_slot;
-    uint32_t committed_end;              /* bytes from the run's first slot known to be committed */
-    size_t span_requested;               /* a span's requested size */
-    uint64_t free_map[KM_RUN_MAP_WORDS]; /* bit set: block free */
+    uint32_t committed_end; /* bytes from the run's first slot known to be committed */
+    size_t span_requested;  /* a span's requested size */
+    /* The pool whose lists the run is on: the heap's, or a thread's (thread_cache.c), which
+     * alone then changes the maps below; read by other threads without the lock. */
+    _Atomic(km_run_pool *) pool;
+    /* A thread's run: blocks other threads freed (set in the free map already) that its owner
+     * has not counted yet, and its place on the owner's list of such runs. */
+    _Atomic uint32_t remote_count;
+    _Atomic uint32_t remote_listed;
+    _Atomic(struct km_run *) remote_next;
+    uint64_t free_map[KM_RUN_MAP_WORDS];  /* bit set: block free */
     uint64_t exact_map[KM_RUN_MAP_WORDS]; /* bit set: a busy block whose request fills it */
 } km_run;
 
-/* The lists a class keeps its runs with free blocks on, from the fullest to the emptiest. */
-#define KM_RUN_BINS 4
-/* Empty runs a class keeps rather than give back (run.c). */
-#define KM_EMPTY_RUNS_KEPT 1
+/* Runs with a free block, by class and by how full they are (run.c), and the count of empty
+ * ones among them. The heap has one, used under its lock; each thread cache has its own. */
+struct km_run_pool {
+    km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS];
+    uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
+    uint8_t partial_bins[KM_SIZE_CLASS_COUNT]; /* bit b: partial[class][b] is not empty */
+    uint16_t empty_runs[KM_SIZE_CLASS_COUNT];  /* listed runs with no busy block */
+};
+
+/* A thread's part of a heap (thread_cache.c): the runs it allocates from and frees to without
+ * the heap's lock. */
+typedef struct km_thread_cache {
+    _Atomic uintptr_t thread; /* km_thread_id of its thread; 0: unused */
+    _Atomic unsigned active;  /* the thread is in a call's fast path */
+    /* Bytes the fast path allocated less those it freed, not yet in heap->allocated_bytes. */
+    ptrdiff_t allocated;
+    bool trim;                     /* the pool holds more empty runs than it keeps */
+    _Atomic(km_run *) remote_runs; /* its runs with blocks other threads freed */
+    km_run_pool pool;
+} km_thread_cache;
 
 /* A run commits its slots as its blocks are handed out, this much ahead at a time. */
 #define KM_RUN_COMMIT_STEP ((size_t)16 << 10)
@@ -170,12 +201,14 @@ struct km_heap {
     km_segment *segments[KM_MAX_SEGMENTS]; /* sorted by base */
     km_large_table large;
     km_quarantine quarantine;
-    unsigned debug;                                    /* KM_HEAP_DEBUG_* */
-    km_run *partial[KM_SIZE_CLASS_COUNT][KM_RUN_BINS]; /* runs with a free block, by class and
-                                                          by how full they are (run.c) */
-    uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
-    uint8_t partial_bins[KM_SIZE_CLASS_COUNT]; /* bit b: partial[class][b] is not empty */
-    uint16_t empty_runs[KM_SIZE_CLASS_COUNT];  /* listed runs with no busy block */
+    unsigned debug;   /* KM_HEAP_DEBUG_* */
+    km_run_pool pool; /* the runs no thread cache holds */
+    /* Thread caches (thread_cache.c): none until the heap is busy enough to pay for them. */
+    _Atomic(km_thread_cache *) caches;
+    _Atomic unsigned stopped; /* fast paths are stopped: the lock's holder sees every run */
+    unsigned stop_depth;      /* the lock holder's stops, nested */
+    size_t locked_allocations;
+    size_t cacheless_calls;
     uint8_t run_slots[KM_SIZE_CLASS_COUNT];
     uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
 };
@@ -183,6 +216,11 @@ struct km_heap {
 static inline uintptr_t km_slot_address(const km_segment *segment, size_t slot)
 {
     return segment->base + (slot << KM_SLOT_SHIFT);
+}
+
+static inline km_thread_cache *km_thread_cache_of_pool(km_run_pool *pool)
+{
+    return (km_thread_cache *)(void *)((char *)pool - offsetof(km_thread_cache, pool));
 }
 
 /* Takes the heap's lock unless the heap or the call says KM_HEAP_NO_SERIALIZE; the result goes
@@ -194,6 +232,11 @@ static inline bool km_heap_enter(km_heap *heap, unsigned flags)
     km_lock_acquire(&heap->lock);
     return true;
 }
+
+/* The same, with every thread's fast path stopped (thread_cache.h): for the calls that need
+ * every run as it is. Pair with km_heap_leave_stopped. */
+bool km_heap_enter_stopped(km_heap *heap, unsigned flags);
+void km_heap_leave_stopped(km_heap *heap, bool locked);
 
 static inline void km_heap_leave(km_heap *heap, bool locked)
 {
@@ -232,11 +275,15 @@ size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size
 /* True when slot is a data slot with a descriptor: one a block may lie in. */
 static inline bool km_segment_describes(const km_segment *segment, size_t slot)
 {
-    return slot >= segment->meta_slots && slot < segment->described;
+    /* Read whole: a thread cache's fast path reads it while the lock's holder grows it. */
+    return slot >= segment->meta_slots &&
+           slot < __atomic_load_n(&segment->described, __ATOMIC_RELAXED);
 }
 km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
                                        km_slot_kind kind, km_segment **segment, size_t *slot);
 void km_segment_give_slots_locked(km_segment *segment, size_t slot);
+/* Releases the heap's segments that hold no block (fast paths stopped: thread_cache.c). */
+void km_segment_release_empty_locked(km_heap *heap);
 km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
                                          size_t committed_bytes);
 bool km_segment_extend_span_locked(km_segment *segment, size_t slot, size_t new_count,
@@ -259,17 +306,40 @@ void km_heap_decommit_locked(km_heap *heap, uintptr_t address, size_t size);
 
 /* run.c */
 void km_heap_init_run_geometry(km_heap *heap);
-void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status);
+/* A block from the pool's runs (taking over a run of the heap's, or making one, when it has
+ * none with room); pool is the heap's, or the calling thread's cache's. */
+void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size,
+                          km_status *status);
+/* Frees a block of a run of the heap's pool, or of the calling thread's. */
 void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
+/* The fast path's: a block from the pool's runs as far as their pages are committed, or NULL;
+ * a block of one of the pool's runs freed. No lock: only the pool's thread calls these. */
+void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size);
+/* False when the block was free already: a second free raced with this one. */
+bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref);
+/* A block of another thread's run, freed under the lock: set free in the run's map and counted
+ * for its owner to take back; KM_FREED when the block was free already (a second free racing
+ * with the first). */
+km_status km_run_free_remote_locked(km_heap *heap, const km_block_ref *ref);
+/* Counts the blocks of the cache's runs that other threads freed: by the cache's thread, or by
+ * the lock holder while fast paths are stopped. */
+void km_run_collect_remote(km_heap *heap, km_thread_cache *cache);
+/* Gives back the pool's empty runs beyond what it keeps. */
+void km_run_trim_locked(km_heap *heap, km_run_pool *pool);
+/* Hands every run of a thread's pool to the heap's (fast paths stopped). */
+void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool);
 /* The index of the block `offset` bytes into a run of blocks of block_size with the given
  * reciprocal (exact for offsets that are whole blocks; any other offset is no block). */
 static inline size_t km_run_index(size_t offset, uint32_t reciprocal)
 {
     return (size_t)(((uint64_t)offset * reciprocal) >> 32);
 }
+/* The free map is the one truth, for every thread: a thread cache's fast path writes a block's
+ * size code before it clears the block's bit (a release), so a lookup that finds the bit clear
+ * (an acquire) reads a whole code. */
 static inline bool km_run_is_block_free(const km_run *run, size_t index)
 {
-    return (run->free_map[index / 64] >> (index % 64)) & 1;
+    return (__atomic_load_n(&run->free_map[index / 64], __ATOMIC_ACQUIRE) >> (index % 64)) & 1;
 }
 /* The free blocks allocation may take: the map's, less the blocks in quarantine. */
 size_t km_run_count_free(const km_heap *heap, const km_run *run);

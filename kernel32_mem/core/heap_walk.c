@@ -246,8 +246,8 @@ static km_status walk_next_locked(km_heap *heap, km_walk_entry *entry)
 
 km_status km_heap_walk(km_heap *heap, km_walk_entry *entry)
 {
-    bool locked = km_heap_enter(heap, 0);
+    bool locked = km_heap_enter_stopped(heap, 0);
     km_status status = walk_next_locked(heap, entry);
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
     return status;
 }

@@ -72,41 +72,46 @@ static bool in_bin(const km_run *run, unsigned bin)
     return run->free_count >= low && run->free_count <= high;
 }
 
-static void link_partial(km_heap *heap, km_run *run)
+static km_run_pool *pool_of(const km_run *run)
+{
+    return atomic_load_explicit(&run->pool, memory_order_relaxed);
+}
+
+static void link_partial(km_run_pool *pool, km_run *run)
 {
     unsigned size_class = run->size_class;
     run->bin = (uint16_t)bin_of(run);
-    km_run **head = &heap->partial[size_class][run->bin];
+    km_run **head = &pool->partial[size_class][run->bin];
     run->prev = NULL;
     run->next = *head;
     if (*head)
         (*head)->prev = run;
     *head = run;
-    heap->partial_bins[size_class] |= (uint8_t)(1u << run->bin);
-    heap->partial_runs[size_class]++;
+    pool->partial_bins[size_class] |= (uint8_t)(1u << run->bin);
+    pool->partial_runs[size_class]++;
 }
 
-static void unlink_partial(km_heap *heap, km_run *run)
+static void unlink_partial(km_run_pool *pool, km_run *run)
 {
     unsigned size_class = run->size_class;
     if (run->prev)
         run->prev->next = run->next;
-    else if (!(heap->partial[size_class][run->bin] = run->next))
-        heap->partial_bins[size_class] &= (uint8_t)~(1u << run->bin);
+    else if (!(pool->partial[size_class][run->bin] = run->next))
+        pool->partial_bins[size_class] &= (uint8_t) ~(1u << run->bin);
     if (run->next)
         run->next->prev = run->prev;
     run->next = run->prev = NULL;
-    heap->partial_runs[size_class]--;
+    pool->partial_runs[size_class]--;
 }
 
 /* Moves a listed run to the bin its free count now calls for; a free count changes by one at a
  * time, so this seldom moves anything. */
-static inline __attribute__((always_inline)) void rebin(km_heap *heap, km_run *run)
+static inline __attribute__((always_inline)) void rebin(km_run_pool *pool, km_run *run)
 {
     if (in_bin(run, run->bin))
         return;
-    unlink_partial(heap, run);
-    link_partial(heap, run);
+    unlink_partial(pool, run);
+    link_partial(pool, run);
 }
 
 /* Free checking (KM_HEAP_DEBUG_FREE): every free block of a run holds the free fill, from the
@@ -143,8 +148,8 @@ static bool fill_new_run(km_run *run, km_status *status)
     return true;
 }
 
-__attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_class,
-                                                  km_status *status)
+__attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *pool,
+                                                 unsigned size_class, km_status *status)
 {
     size_t slots = heap->run_slots[size_class];
     km_segment *segment;
@@ -161,6 +166,7 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
         .free_count = heap->run_blocks[size_class],
         .size_class = (uint16_t)size_class,
         .head_slot = (uint32_t)slot,
+        .pool = pool,
     };
     segment->slots[slot].run.block_size = run->block_size;
     segment->slots[slot].run.reciprocal = (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1);
@@ -169,11 +175,11 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, unsigned size_cl
         run->free_map[w] = ~(uint64_t)0;
     if (run->block_count % 64)
         run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
-    link_partial(heap, run);
-    heap->empty_runs[size_class]++;
+    link_partial(pool, run);
+    pool->empty_runs[size_class]++;
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0) && !fill_new_run(run, status)) {
-        heap->empty_runs[size_class]--;
-        unlink_partial(heap, run);
+        pool->empty_runs[size_class]--;
+        unlink_partial(pool, run);
         km_segment_give_slots_locked(segment, slot);
         return NULL;
     }
@@ -192,7 +198,7 @@ __attribute__((noinline)) static km_status commit_more(km_run *run, size_t neede
     if (wanted > run_bytes)
         wanted = run_bytes;
     km_status status = km_segment_commit_slots_locked(segment, run->head_slot,
-                                               segment->slots[run->head_slot].span, wanted);
+                                                      segment->slots[run->head_slot].span, wanted);
     if (status == KM_OK)
         run->committed_end = (uint32_t)wanted;
     return status;
@@ -228,7 +234,8 @@ static size_t take_free_block(const km_heap *heap, km_run *run)
     for (size_t w = run->search_word;; w++) {
         uint64_t word = run->free_map[w];
         if (word) {
-            run->free_map[w] = word & (word - 1);
+            /* A whole-word store: other threads may read the word (thread_cache.h). */
+            __atomic_store_n(&run->free_map[w], word & (word - 1), __ATOMIC_RELAXED);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }
@@ -236,20 +243,44 @@ static size_t take_free_block(const km_heap *heap, km_run *run)
 }
 
 /* The fullest run of the class with a free block, or NULL. */
-static km_run *fullest_partial(km_heap *heap, unsigned size_class)
+static km_run *fullest_partial(const km_run_pool *pool, unsigned size_class)
 {
-    unsigned bins = heap->partial_bins[size_class];
-    return bins ? heap->partial[size_class][__builtin_ctz(bins)] : NULL;
+    unsigned bins = pool->partial_bins[size_class];
+    return bins ? pool->partial[size_class][__builtin_ctz(bins)] : NULL;
 }
 
-void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_status *status)
+/* Moves a listed run from one pool to another, under the heap's lock. */
+static void move_listed_run(km_run_pool *from, km_run_pool *to, km_run *run)
 {
-    km_run *run = fullest_partial(heap, size_class);
-    if (!run) {
-        run = new_run(heap, size_class, status);
-        if (!run)
-            return NULL;
+    bool empty = run->free_count == run->block_count;
+    unlink_partial(from, run);
+    from->empty_runs[run->size_class] -= empty;
+    atomic_store_explicit(&run->pool, to, memory_order_relaxed);
+    link_partial(to, run);
+    to->empty_runs[run->size_class] += empty;
+}
+
+/* A run of the class with a free block for the pool: its own fullest, else the heap's (a
+ * thread cache takes it over), else a new one. */
+static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_class,
+                             km_status *status)
+{
+    km_run *run = fullest_partial(pool, size_class);
+    if (__builtin_expect(run != NULL, 1))
+        return run;
+    if (pool != &heap->pool && (run = fullest_partial(&heap->pool, size_class))) {
+        move_listed_run(&heap->pool, pool, run);
+        return run;
     }
+    return new_run(heap, pool, size_class, status);
+}
+
+void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size,
+                          km_status *status)
+{
+    km_run *run = run_with_room(heap, pool, size_class, status);
+    if (!run)
+        return NULL;
     size_t index = take_free_block(heap, run);
     uintptr_t block = run->first_block + index * run->block_size;
     *status = commit_through(run, block + run->block_size);
@@ -262,34 +293,71 @@ void *km_run_alloc_locked(km_heap *heap, unsigned size_class, size_t size, km_st
         return NULL;
     }
     if (run->free_count == run->block_count)
-        heap->empty_runs[size_class]--;
+        pool->empty_runs[size_class]--;
     if (--run->free_count == 0)
-        unlink_partial(heap, run);
+        unlink_partial(pool, run);
     else
-        rebin(heap, run);
+        rebin(pool, run);
     km_run_set_requested_locked(heap, run, index, block, size);
     *status = KM_OK;
     return (void *)block;
 }
 
+void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size)
+{
+    km_run *run = fullest_partial(pool, size_class);
+    if (!run)
+        return NULL;
+    /* A counted free block lies at or after search_word (blocks other threads freed may lie
+     * before it, uncounted yet). Nothing changes until the block is known committed (pages are
+     * committed under the lock only) and its size code is written. */
+    size_t w = run->search_word;
+    uint64_t word;
+    /* An acquire: a block another thread freed was last written before its bit was set. */
+    while (!(word = __atomic_load_n(&run->free_map[w], __ATOMIC_ACQUIRE)))
+        w++;
+    uint64_t bit = word & -word;
+    size_t index = w * 64 + (size_t)__builtin_ctzll(word);
+    uintptr_t block = run->first_block + index * run->block_size;
+    if (block + run->block_size - (run->first_block - KM_BLOCK_LEAD) > run->committed_end)
+        return NULL;
+    km_run_set_requested_locked(heap, run, index, block, size);
+    /* An atomic clear: another thread may be setting a bit of the word (a remote free). */
+    __atomic_fetch_and(&run->free_map[w], ~bit, __ATOMIC_RELEASE);
+    run->search_word = (uint16_t)w;
+    if (run->free_count == run->block_count)
+        pool->empty_runs[size_class]--;
+    if (--run->free_count == 0)
+        unlink_partial(pool, run);
+    else
+        rebin(pool, run);
+    return (void *)block;
+}
+
 /* Counts block index, free in the map already, as free for allocation: relists the run, and
  * gives an empty one back. */
-static inline __attribute__((always_inline)) void count_as_free(km_heap *heap, km_run *run, size_t index)
+/* Counts block index, free in the map already, as free for allocation: relists the run in its
+ * pool, and gives an empty one back beyond what the pool keeps, or, without the lock, marks the
+ * pool's cache to give it back at its next locked call. */
+static inline __attribute__((always_inline)) void
+count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool locked)
 {
     size_t word = index / 64;
     if (word < run->search_word)
         run->search_word = (uint16_t)word;
     if (run->free_count++ == 0)
-        link_partial(heap, run);
+        link_partial(pool, run);
     else
-        rebin(heap, run);
+        rebin(pool, run);
     if (run->free_count < run->block_count)
         return;
-    if (heap->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT) {
-        heap->empty_runs[run->size_class]++;
+    if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || !locked) {
+        if (pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
+            km_thread_cache_of_pool(pool)->trim = true;
         return;
     }
-    unlink_partial(heap, run);
+    (void)heap;
+    unlink_partial(pool, run);
     km_segment_give_slots_locked(run->segment, run->head_slot);
 }
 
@@ -303,7 +371,96 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
         ref->run->exact_map[ref->index / 64] &= ~bit;
     ref->run->free_map[ref->index / 64] |= bit;
-    count_as_free(heap, ref->run, ref->index);
+    count_as_free(heap, pool_of(ref->run), ref->run, ref->index, true);
+}
+
+bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
+{
+    uint64_t bit = (uint64_t)1 << (ref->index % 64);
+    /* An atomic set: a second free racing on another thread finds the bit set, or this does. */
+    if (__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
+        return false;
+    count_as_free(heap, pool, ref->run, ref->index, false);
+    return true;
+}
+
+km_status km_run_free_remote_locked(km_heap *heap, const km_block_ref *ref)
+{
+    (void)heap;
+    km_run *run = ref->run;
+    uint64_t bit = (uint64_t)1 << (ref->index % 64);
+    if (__atomic_fetch_or(&run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
+        return KM_FREED;
+    atomic_fetch_add_explicit(&run->remote_count, 1, memory_order_release);
+    if (atomic_exchange_explicit(&run->remote_listed, 1, memory_order_acq_rel))
+        return KM_OK;
+    km_thread_cache *owner = km_thread_cache_of_pool(pool_of(run));
+    km_run *head = atomic_load_explicit(&owner->remote_runs, memory_order_relaxed);
+    do
+        atomic_store_explicit(&run->remote_next, head, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&owner->remote_runs, &head, run,
+                                                  memory_order_release, memory_order_relaxed));
+    return KM_OK;
+}
+
+void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
+{
+    km_run_pool *pool = &cache->pool;
+    km_run *run = atomic_exchange_explicit(&cache->remote_runs, NULL, memory_order_acquire);
+    while (run) {
+        km_run *next = atomic_load_explicit(&run->remote_next, memory_order_relaxed);
+        /* Cleared first: a block freed from now on lists the run again. */
+        atomic_store_explicit(&run->remote_listed, 0, memory_order_seq_cst);
+        uint32_t freed = atomic_exchange_explicit(&run->remote_count, 0, memory_order_acquire);
+        if (freed) {
+            /* Their bits are set already, perhaps before search_word. */
+            run->search_word = 0;
+            bool was_full = run->free_count == 0;
+            run->free_count = (uint16_t)(run->free_count + freed);
+            if (was_full)
+                link_partial(pool, run);
+            else
+                rebin(pool, run);
+            if (run->free_count == run->block_count &&
+                pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
+                cache->trim = true;
+        }
+        run = next;
+    }
+    (void)heap;
+}
+
+void km_run_trim_locked(km_heap *heap, km_run_pool *pool)
+{
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
+        km_run *run = pool->partial[c][KM_RUN_BINS - 1];
+        while (run && pool->empty_runs[c] > KM_EMPTY_RUNS_KEPT) {
+            km_run *next = run->next;
+            if (run->free_count == run->block_count) {
+                pool->empty_runs[c]--;
+                unlink_partial(pool, run);
+                km_segment_give_slots_locked(run->segment, run->head_slot);
+            }
+            run = next;
+        }
+    }
+    (void)heap;
+}
+
+void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool)
+{
+    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++)
+        for (unsigned bin = 0; bin < KM_RUN_BINS; bin++)
+            while (pool->partial[c][bin])
+                move_listed_run(pool, &heap->pool, pool->partial[c][bin]);
+    /* Its full runs are on no list: found by their pool. */
+    for (size_t i = 0; i < heap->segment_count; i++) {
+        km_segment *segment = heap->segments[i];
+        for (size_t slot = segment->meta_slots; slot < segment->described; slot++)
+            if (segment->slots[slot].kind == KM_SLOT_RUN && pool_of(&segment->runs[slot]) == pool)
+                atomic_store_explicit(&segment->runs[slot].pool, &heap->pool, memory_order_relaxed);
+    }
+    km_run_trim_locked(heap, &heap->pool);
 }
 
 /* A held block is free in the map and set in the exact map, which a free block otherwise never
@@ -320,18 +477,18 @@ void km_run_hold_locked(km_heap *heap, km_run *run, size_t index)
 void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
 {
     run->exact_map[index / 64] &= ~((uint64_t)1 << (index % 64));
-    count_as_free(heap, run, index);
+    count_as_free(heap, pool_of(run), run, index, true);
 }
 
 void km_run_release_empty_locked(km_heap *heap)
 {
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
-        km_run *run = heap->partial[c][KM_RUN_BINS - 1];
+        km_run *run = heap->pool.partial[c][KM_RUN_BINS - 1];
         while (run) {
             km_run *next = run->next;
             if (run->free_count == run->block_count) {
-                heap->empty_runs[c]--;
-                unlink_partial(heap, run);
+                heap->pool.empty_runs[c]--;
+                unlink_partial(&heap->pool, run);
                 km_segment_give_slots_locked(run->segment, run->head_slot);
             }
             run = next;

@@ -61,8 +61,7 @@ size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_si
  * `described` data slots, in whole pages. */
 static size_t head_bytes(const segment_layout *layout, size_t described, size_t page_size)
 {
-    return (layout->slots_offset + described * sizeof(km_slot) + page_size - 1) &
-           ~(page_size - 1);
+    return (layout->slots_offset + described * sizeof(km_slot) + page_size - 1) & ~(page_size - 1);
 }
 
 size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
@@ -86,8 +85,9 @@ static km_status commit_run_record(km_segment *segment, size_t slot)
         return KM_OK;
     size_t page = segment->heap->pages->page_size;
     size_t target = (end + page - 1) & ~(page - 1);
-    km_status status = km_heap_commit_locked(segment->heap, segment->runs_base + segment->runs_committed,
-                                      target - segment->runs_committed);
+    km_status status =
+        km_heap_commit_locked(segment->heap, segment->runs_base + segment->runs_committed,
+                              target - segment->runs_committed);
     if (status == KM_OK) {
         segment->meta_committed += target - segment->runs_committed;
         segment->runs_committed = target;
@@ -105,8 +105,8 @@ static km_status describe_slots(km_segment *segment, size_t wanted)
         wanted = segment->slot_count;
     size_t page = segment->heap->pages->page_size;
     uintptr_t first_descriptor = (uintptr_t)&segment->slots[segment->meta_slots];
-    uintptr_t descriptors_end = first_descriptor + (segment->slot_count - segment->meta_slots) *
-                                                       sizeof(km_slot);
+    uintptr_t descriptors_end =
+        first_descriptor + (segment->slot_count - segment->meta_slots) * sizeof(km_slot);
     uintptr_t target = ((uintptr_t)&segment->slots[wanted] + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t committed = segment->base + segment->head_committed;
     km_status status = km_heap_commit_locked(segment->heap, committed, target - committed);
@@ -116,8 +116,10 @@ static km_status describe_slots(km_segment *segment, size_t wanted)
     segment->head_committed = target - segment->base;
     if (target > descriptors_end)
         target = descriptors_end;
-    segment->described =
-        (uint32_t)(segment->meta_slots + (target - first_descriptor) / sizeof(km_slot));
+    __atomic_store_n(
+        &segment->described,
+        (uint32_t)(segment->meta_slots + (target - first_descriptor) / sizeof(km_slot)),
+        __ATOMIC_RELAXED);
     return KM_OK;
 }
 
@@ -202,7 +204,7 @@ static size_t pages_needed(size_t bytes, size_t page)
 }
 
 km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
-                                  size_t committed_bytes)
+                                         size_t committed_bytes)
 {
     size_t page = segment->heap->pages->page_size;
     for (size_t i = 0; i < count; i++) {
@@ -265,7 +267,7 @@ static void decommit_slot(km_segment *segment, size_t slot)
     km_slot *s = &segment->slots[slot];
     unretain(segment, slot);
     km_heap_decommit_locked(segment->heap, km_slot_address(segment, slot),
-                     (size_t)s->committed_pages * segment->heap->pages->page_size);
+                            (size_t)s->committed_pages * segment->heap->pages->page_size);
     s->committed_pages = 0;
 }
 
@@ -331,11 +333,14 @@ static void segment_release(km_heap *heap, size_t index)
     km_heap_release_locked(heap, segment->base, segment->size, segment_committed_bytes(segment));
 }
 
-/* A segment other than the heap's first goes back to the system once it holds no block. */
+/* A segment other than the heap's first goes back to the system once it holds no block. With
+ * thread caches, only while their fast paths are stopped (a fast path reads a segment's record,
+ * found through the owner map, without the lock): HeapCompact gives back the rest. */
 static void release_if_empty(km_segment *segment)
 {
     km_heap *heap = segment->heap;
-    if (segment->base == (uintptr_t)heap || !segment_is_empty(segment))
+    if (segment->base == (uintptr_t)heap || !segment_is_empty(segment) ||
+        (atomic_load_explicit(&heap->caches, memory_order_relaxed) && !heap->stop_depth))
         return;
     for (size_t i = 0; i < heap->segment_count; i++)
         if (heap->segments[i] == segment) {
@@ -448,13 +453,13 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
 }
 
 km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
-                                    km_slot_kind kind, km_segment **segment, size_t *slot)
+                                       km_slot_kind kind, km_segment **segment, size_t *slot)
 {
     /* Slots that still have their pages first, wherever they are, then the lowest free. */
     for (int from_retained = 1; from_retained >= 0; from_retained--)
         for (size_t i = 0; i < heap->segment_count; i++) {
-            km_status status = take_from(heap->segments[i], count, committed_bytes, kind,
-                                         from_retained, slot);
+            km_status status =
+                take_from(heap->segments[i], count, committed_bytes, kind, from_retained, slot);
             if (status == KM_OK) {
                 *segment = heap->segments[i];
                 return KM_OK;
@@ -485,15 +490,18 @@ km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t commi
 
 void km_segment_give_slots_locked(km_segment *segment, size_t slot)
 {
+    /* A fast path's free of a stale pointer finds the slot no run of its cache's. */
+    atomic_store_explicit(&segment->runs[slot].pool, NULL, memory_order_relaxed);
     mark_free(segment, slot, segment->slots[slot].span);
     release_if_empty(segment);
 }
 
 bool km_segment_extend_span_locked(km_segment *segment, size_t slot, size_t new_count,
-                            size_t committed_bytes)
+                                   size_t committed_bytes)
 {
     size_t count = segment->slots[slot].span;
-    if (slot + new_count > segment->slot_count || describe_slots(segment, slot + new_count) != KM_OK)
+    if (slot + new_count > segment->slot_count ||
+        describe_slots(segment, slot + new_count) != KM_OK)
         return false;
     for (size_t i = slot + count; i < slot + new_count; i++)
         if (segment->slots[i].kind != KM_SLOT_FREE)
@@ -530,4 +538,10 @@ size_t km_segment_decommit_free_locked(km_segment *segment)
         }
     }
     return released;
+}
+
+void km_segment_release_empty_locked(km_heap *heap)
+{
+    for (size_t i = heap->segment_count; i-- > 0;)
+        release_if_empty(heap->segments[i]);
 }

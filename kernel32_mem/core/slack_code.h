@@ -40,11 +40,13 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
 {
     uint64_t bit = (uint64_t)1 << (index % 64);
     size_t slack = run->block_size - requested;
+    /* Whole-word stores: other threads may read the word (thread_cache.h). */
+    uint64_t *exact = &run->exact_map[index / 64];
     if (slack == 0) {
-        run->exact_map[index / 64] |= bit;
+        __atomic_store_n(exact, *exact | bit, __ATOMIC_RELAXED);
         return;
     }
-    run->exact_map[index / 64] &= ~bit;
+    __atomic_store_n(exact, *exact & ~bit, __ATOMIC_RELAXED);
     uint8_t *end = (uint8_t *)(block + run->block_size);
     size_t code_bytes;
     if (slack <= KM_SLACK_ONE_BYTE_MAX) {
@@ -78,7 +80,7 @@ static inline bool km_tail_is_intact(const uint8_t *fill, size_t length)
 static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run,
                                                 size_t index, uintptr_t block, size_t *requested)
 {
-    if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
+    if ((__atomic_load_n(&run->exact_map[index / 64], __ATOMIC_RELAXED) >> (index % 64)) & 1) {
         *requested = run->block_size;
         return KM_OK;
     }

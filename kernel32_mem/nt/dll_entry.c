@@ -11,12 +11,16 @@ BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved);
 BOOL WINAPI km_dll_entry(HINSTANCE instance, DWORD reason, void *reserved)
 {
     (void)reserved;
-    if (reason == DLL_PROCESS_DETACH)
-        km_api_process_detach();
-    /* Nothing here needs to know about threads; skipping the callouts keeps thread start cheap. */
-    if (reason != DLL_PROCESS_ATTACH)
+    switch (reason) {
+    case DLL_PROCESS_ATTACH:
+        /* The process heap exists before any export can be called, as GetProcessHeap
+         * promises. */
+        return km_api_process_attach(instance);
+    case DLL_PROCESS_DETACH: km_api_process_detach(); return TRUE;
+    case DLL_THREAD_DETACH:
+        /* A thread's runs in the process heap go back for others to use (thread_cache.c). */
+        km_api_thread_detach();
         return TRUE;
-    LdrDisableThreadCalloutsForDll(instance);
-    /* The process heap exists before any export can be called, as GetProcessHeap promises. */
-    return km_api_process_attach(instance);
+    default: return TRUE;
+    }
 }

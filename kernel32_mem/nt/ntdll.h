@@ -73,7 +73,6 @@ NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, km_nt_process_informati
                                          PVOID info, ULONG info_length, PULONG return_length);
 NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, km_nt_process_information_class info_class,
                                        PVOID info, ULONG info_length);
-NTSTATUS NTAPI LdrDisableThreadCalloutsForDll(HMODULE module);
 
 /* The calling thread's TEB, read without a call: the TEB begins with an NT_TIB whose Self field
  * holds its address, which is also the heap lock's thread id (core/thread_id.h reads it). */

@@ -178,6 +178,124 @@ static void a_locked_heap_excludes_other_threads(void **state)
     km_heap_destroy(shared_heap);
 }
 
+/* Thread caches (core/thread_cache.c): with every worker allocating and freeing on its own
+ * runs, and some freeing each other's blocks, a HeapLock holder still sees one exact heap: the
+ * walk's busy bytes are the summary's allocated bytes, and the heap validates. */
+static atomic_bool churning;
+
+static void *churn_own_and_others(void *argument)
+{
+    uint64_t random = 0x2545f4914f6cdd1dull * ((uintptr_t)argument + 1);
+    stamp *mine[SLOTS] = {0};
+    intptr_t damaged = 0;
+    while (atomic_load(&churning)) {
+        uint64_t r = next_random(&random);
+        size_t slot = (size_t)(r % SLOTS);
+        if (mine[slot] && !check_and_free(mine[slot]))
+            damaged++;
+        mine[slot] = make_block(16 + (size_t)(r >> 20) % 512);
+        if (r % 8 == 0 && mine[slot]) { /* some blocks go to another thread to free */
+            stamp *taken = atomic_exchange(&exchange[(r >> 24) % EXCHANGE], mine[slot]);
+            mine[slot] = NULL;
+            if (taken && !check_and_free(taken))
+                damaged++;
+        }
+    }
+    for (size_t slot = 0; slot < SLOTS; slot++)
+        if (mine[slot] && !check_and_free(mine[slot]))
+            damaged++;
+    return (void *)damaged;
+}
+
+static void a_locked_heap_is_exact_while_thread_caches_churn(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_heap_platform platform = km_host_platform(&pages);
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
+    atomic_store(&churning, true);
+    pthread_t threads[THREADS];
+    for (uintptr_t i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, churn_own_and_others, (void *)i), 0);
+    for (int round = 0; round < 200; round++) {
+        km_heap_lock(shared_heap);
+        size_t busy_bytes = 0;
+        km_walk_entry entry = {0};
+        while (km_heap_walk(shared_heap, &entry) == KM_OK)
+            if (entry.kind == KM_WALK_BUSY)
+                busy_bytes += entry.size;
+        km_heap_summary summary;
+        km_heap_summarize(shared_heap, 0, &summary);
+        assert_int_equal(busy_bytes, summary.allocated);
+        assert_true(km_heap_validate(shared_heap, 0, NULL));
+        km_heap_unlock(shared_heap);
+        if (round % 50 == 49)
+            km_heap_compact(shared_heap, 0);
+        sched_yield();
+    }
+    atomic_store(&churning, false);
+    for (int i = 0; i < THREADS; i++) {
+        void *damaged;
+        pthread_join(threads[i], &damaged);
+        assert_int_equal((intptr_t)damaged, 0);
+    }
+    for (size_t i = 0; i < EXCHANGE; i++) {
+        stamp *left = atomic_exchange(&exchange[i], NULL);
+        if (left)
+            assert_true(check_and_free(left));
+    }
+    assert_true(km_heap_validate(shared_heap, 0, NULL));
+    km_heap_summary summary;
+    km_heap_summarize(shared_heap, 0, &summary);
+    assert_int_equal(summary.allocated, 0);
+    km_heap_destroy(shared_heap);
+    assert_int_equal(pages.reserved_bytes, 0);
+}
+
+/* A thread with a cache of its own (it made thousands of blocks first) still waits for
+ * HeapUnlock: HeapLock stops its fast path too. */
+static void *warm_up_then_wait_for_a_block(void *unused)
+{
+    (void)unused;
+    for (int i = 0; i < 10000; i++) {
+        km_status status;
+        void *block = km_heap_alloc(shared_heap, 0, 64, &status);
+        km_heap_free(shared_heap, 0, block);
+    }
+    atomic_store(&churning, true);
+    while (atomic_load(&churning))
+        sched_yield();
+    return make_block(64);
+}
+
+static void a_locked_heap_stops_other_threads_fast_paths(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_heap_platform platform = km_host_platform(&pages);
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
+    atomic_store(&churning, false);
+    pthread_t other;
+    assert_int_equal(pthread_create(&other, NULL, warm_up_then_wait_for_a_block, NULL), 0);
+    while (!atomic_load(&churning))
+        sched_yield();
+    km_heap_lock(shared_heap);
+    atomic_store(&tags, 2000000);
+    atomic_store(&churning, false);
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
+    assert_int_equal(atomic_load(&tags), 2000000);
+    km_heap_unlock(shared_heap);
+    void *theirs;
+    pthread_join(other, &theirs);
+    assert_non_null(theirs);
+    assert_true(check_and_free(theirs));
+    assert_true(km_heap_validate(shared_heap, 0, NULL));
+    km_heap_destroy(shared_heap);
+}
+
 /* Registry lookups from several threads while another creates and destroys heaps: a handle
  * that stays registered is always found, one never registered never is, however the entries
  * around it move. */
@@ -237,6 +355,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threads_sharing_a_heap_lose_and_double_nothing),
         cmocka_unit_test(a_locked_heap_excludes_other_threads),
+        cmocka_unit_test(a_locked_heap_is_exact_while_thread_caches_churn),
+        cmocka_unit_test(a_locked_heap_stops_other_threads_fast_paths),
         cmocka_unit_test(registry_lookups_stay_exact_while_heaps_come_and_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,345 @@
+/* Thread caches (core/thread_cache.c) on the host: a heap with caches answers every call as one
+ * without, whether a block is freed by the thread that made it (the fast path) or by another
+ * (a remote free); a double free is still a double free, HeapLock's walk and summary are exact,
+ * and compaction takes the caches' runs back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+#include "core/heap.h"
+#include "heap_fixture.h"
+
+static int setup_cached(void **state)
+{
+    if (setup_growable(state))
+        return -1;
+    km_heap_use_thread_caches(((fixture *)*state)->heap);
+    return 0;
+}
+
+static size_t walk_busy(km_heap *heap, size_t *bytes)
+{
+    size_t count = 0;
+    *bytes = 0;
+    km_walk_entry entry = {0};
+    while (km_heap_walk(heap, &entry) == KM_OK)
+        if (entry.kind == KM_WALK_BUSY) {
+            count++;
+            *bytes += entry.size;
+        }
+    return count;
+}
+
+static size_t allocated(km_heap *heap)
+{
+    km_heap_summary summary;
+    km_heap_summarize(heap, 0, &summary);
+    return summary.allocated;
+}
+
+static void the_fast_path_answers_as_the_locked_one(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 3000 };
+    static char *blocks[COUNT];
+    size_t total = 0;
+    for (size_t i = 0; i < COUNT; i++) {
+        size_t size = 1 + i % 700;
+        blocks[i] = alloc_ok(heap, size);
+        memset(blocks[i], 0x5a, size);
+        total += size;
+        size_t reported;
+        assert_int_equal(km_heap_size(heap, 0, blocks[i], &reported), KM_OK);
+        assert_int_equal(reported, size);
+    }
+    size_t bytes;
+    assert_int_equal(walk_busy(heap, &bytes), COUNT);
+    assert_int_equal(bytes, total);
+    assert_int_equal(allocated(heap), total);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    /* Freed on the fast path, and still a freed block to every lookup. */
+    size_t size;
+    assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_FREED);
+    assert_int_equal(km_heap_size(heap, 0, blocks[2], &size), KM_FREED);
+    assert_int_equal(km_heap_free(heap, 0, blocks[1] + 8), KM_INVALID_POINTER);
+    assert_int_equal(walk_busy(heap, &bytes), COUNT / 2);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    /* A resize (it stops the fast paths) and the compaction (it takes the caches' runs back). */
+    km_status status;
+    char *moved = km_heap_realloc(heap, 0, blocks[1], 5000, &status);
+    assert_non_null(moved);
+    assert_int_equal(moved[0], 0x5a);
+    blocks[1] = moved;
+    km_heap_compact(heap, 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 1; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(allocated(heap), 0);
+    assert_int_equal(walk_busy(heap, &bytes), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* Blocks made by one thread and freed by another: marked for their owner, free to every
+ * lookup at once, and a second free of one is a double free. */
+typedef struct handover {
+    km_heap *heap;
+    char **blocks;
+    size_t count;
+} handover;
+
+static void *make_blocks(void *argument)
+{
+    handover *h = argument;
+    for (size_t i = 0; i < h->count; i++) {
+        km_status status;
+        h->blocks[i] = km_heap_alloc(h->heap, 0, 64, &status);
+    }
+    return NULL;
+}
+
+static void *free_every_other_and_make_more(void *argument)
+{
+    handover *h = argument;
+    for (size_t i = 0; i < h->count; i += 2)
+        if (km_heap_free(h->heap, 0, h->blocks[i]) != KM_OK)
+            return (void *)1;
+    return make_blocks(&(handover){h->heap, h->blocks + h->count, h->count});
+}
+
+static void blocks_freed_by_another_thread_are_free_at_once(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 2000 };
+    static char *blocks[2 * COUNT];
+    handover h = {heap, blocks, COUNT};
+    pthread_t maker;
+    assert_int_equal(pthread_create(&maker, NULL, make_blocks, &h), 0);
+    pthread_join(maker, NULL);
+    /* This thread frees the maker's blocks: remote frees. */
+    for (size_t i = 0; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    size_t size;
+    assert_int_equal(km_heap_free(heap, 0, blocks[0]), KM_FREED);
+    assert_int_equal(km_heap_size(heap, 0, blocks[2], &size), KM_FREED);
+    size_t bytes;
+    assert_int_equal(walk_busy(heap, &bytes), COUNT / 2);
+    assert_int_equal(allocated(heap), COUNT / 2 * 64);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    /* A thread whose cache had blocks freed under it takes them back and reuses them. */
+    for (size_t i = 1; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(allocated(heap), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* Two threads freeing each other's blocks, in turn, with a walk between: nothing is lost. */
+static void remote_frees_go_back_to_their_owner(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 1000 };
+    static char *blocks[2 * COUNT];
+    handover h = {heap, blocks, COUNT};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, make_blocks, &h), 0);
+    pthread_join(thread, NULL);
+    assert_int_equal(pthread_create(&thread, NULL, free_every_other_and_make_more, &h), 0);
+    void *failed;
+    pthread_join(thread, &failed);
+    assert_null(failed);
+    size_t bytes;
+    assert_int_equal(walk_busy(heap, &bytes), COUNT / 2 + COUNT);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 1; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    for (size_t i = COUNT; i < 2 * COUNT; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(allocated(heap), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* A thread that ends hands its cache back (the DLL's thread-detach does it for the process
+ * heap): its blocks stay busy, its free ones go to the heap, and the heap stays whole. */
+static void *make_blocks_then_leave(void *argument)
+{
+    handover *h = argument;
+    make_blocks(h);
+    for (size_t i = 0; i < h->count; i += 2)
+        km_heap_free(h->heap, 0, h->blocks[i]);
+    return (void *)(uintptr_t)km_heap_release_thread_cache(h->heap);
+}
+
+static void a_thread_that_ends_hands_its_cache_back(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { COUNT = 2000 };
+    static char *blocks[COUNT];
+    handover h = {heap, blocks, COUNT};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, make_blocks_then_leave, &h), 0);
+    void *released;
+    pthread_join(thread, &released);
+    assert_true((uintptr_t)released);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    size_t bytes;
+    assert_int_equal(walk_busy(heap, &bytes), COUNT / 2);
+    for (size_t i = 1; i < COUNT; i += 2)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_int_equal(allocated(heap), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* The free map is the one truth: when a block's owner and another thread free it at the same
+ * moment, exactly one free succeeds, and the heap's count stays exact. (An adversarial probe
+ * found both succeeding when a remote free had a map of its own.) */
+typedef struct racing_free {
+    km_heap *heap;
+    _Atomic(char *) block;
+    atomic_int round;
+    atomic_int done;
+    atomic_int both_ok;
+} racing_free;
+
+static void *free_on_each_round(void *argument)
+{
+    racing_free *r = argument;
+    for (int seen = 0; seen < 20000;) {
+        if (atomic_load(&r->round) == seen) {
+            sched_yield();
+            continue;
+        }
+        seen++;
+        km_status status = km_heap_free(r->heap, 0, atomic_load(&r->block));
+        if (status == KM_OK)
+            atomic_fetch_add(&r->both_ok, 1);
+        atomic_fetch_add(&r->done, 1);
+    }
+    return NULL;
+}
+
+static void a_block_freed_twice_at_once_is_freed_once(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    racing_free r = {.heap = heap};
+    pthread_t other;
+    assert_int_equal(pthread_create(&other, NULL, free_on_each_round, &r), 0);
+    int double_success = 0;
+    for (int round = 1; round <= 20000; round++) {
+        char *block = alloc_ok(heap, 48);
+        atomic_store(&r.block, block);
+        atomic_store(&r.both_ok, 0);
+        atomic_store(&r.round, round);
+        km_status mine = km_heap_free(heap, 0, block);
+        while (atomic_load(&r.done) < round)
+            ;
+        int successes = (mine == KM_OK) + atomic_load(&r.both_ok);
+        double_success += successes != 1;
+        assert_true(mine == KM_OK || mine == KM_FREED);
+    }
+    pthread_join(other, NULL);
+    assert_int_equal(double_success, 0);
+    assert_int_equal(allocated(heap), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* Lookups of every block of the runs a thread is filling on its fast path: each is a busy
+ * block, a free one or no block, never a corrupted one, and never a fault (a block is marked
+ * busy only once its pages are committed and its size code written). The filler compacts
+ * between rounds, so each round fills fresh, uncommitted runs. */
+typedef struct filler {
+    km_heap *heap;
+    atomic_uintptr_t first;
+    atomic_bool stop;
+} filler;
+
+enum { FILL_SIZE = 1024, FILL_BLOCKS = 2000 };
+
+static void *fill_fresh_runs(void *argument)
+{
+    filler *f = argument;
+    static char *blocks[FILL_BLOCKS];
+    while (!atomic_load(&f->stop)) {
+        for (int i = 0; i < FILL_BLOCKS; i++) {
+            km_status status;
+            blocks[i] = km_heap_alloc(f->heap, 0, FILL_SIZE, &status);
+            if (i == 0)
+                atomic_store(&f->first, (uintptr_t)blocks[0]);
+        }
+        for (int i = 0; i < FILL_BLOCKS; i++)
+            km_heap_free(f->heap, 0, blocks[i]);
+        km_heap_compact(f->heap, 0);
+    }
+    return NULL;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void lookups_racing_the_fast_path_never_see_damage(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    filler f = {.heap = heap};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, fill_fresh_runs, &f), 0);
+    size_t corrupted = 0;
+    /* Two seconds: the window is a few instructions wide. */
+    for (double end = seconds_now() + 2; seconds_now() < end;) {
+        uintptr_t first = atomic_load(&f.first);
+        for (uintptr_t a = first; first && a < first + 8 * 65536; a += FILL_SIZE) {
+            size_t size;
+            corrupted += km_heap_size(heap, 0, (void *)a, &size) == KM_CORRUPTED;
+        }
+    }
+    atomic_store(&f.stop, true);
+    pthread_join(thread, NULL);
+    assert_int_equal(corrupted, 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
+/* A heap with debug modes or a quarantine gets no caches: its checks stay whole. */
+static void debug_heaps_have_no_caches(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_TAIL));
+    km_heap_use_thread_caches(heap);
+    char *block = alloc_ok(heap, 64);
+    block[64] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
+    block[64] ^= 0x5a;
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_fast_path_answers_as_the_locked_one, setup_cached,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(blocks_freed_by_another_thread_are_free_at_once,
+                                        setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(remote_frees_go_back_to_their_owner, setup_cached,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_thread_that_ends_hands_its_cache_back, setup_cached,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_block_freed_twice_at_once_is_freed_once, setup_cached,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(lookups_racing_the_fast_path_never_see_damage, setup_cached,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
