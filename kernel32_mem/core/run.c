@@ -275,6 +275,18 @@ static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_cla
     return new_run(heap, pool, size_class, status);
 }
 
+/* Counts a block just taken from a listed run: the run is no longer empty, and leaves the lists
+ * when it is full. */
+static inline __attribute__((always_inline)) void count_as_taken(km_run_pool *pool, km_run *run)
+{
+    if (run->free_count == run->block_count)
+        pool->empty_runs[run->size_class]--;
+    if (--run->free_count == 0)
+        unlink_partial(pool, run);
+    else
+        rebin(pool, run);
+}
+
 void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size,
                           km_status *status)
 {
@@ -292,12 +304,7 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
         run->free_map[index / 64] |= (uint64_t)1 << (index % 64);
         return NULL;
     }
-    if (run->free_count == run->block_count)
-        pool->empty_runs[size_class]--;
-    if (--run->free_count == 0)
-        unlink_partial(pool, run);
-    else
-        rebin(pool, run);
+    count_as_taken(pool, run);
     km_run_set_requested_locked(heap, run, index, block, size);
     *status = KM_OK;
     return (void *)block;
@@ -325,12 +332,7 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
     /* An atomic clear: another thread may be setting a bit of the word (a remote free). */
     __atomic_fetch_and(&run->free_map[w], ~bit, __ATOMIC_RELEASE);
     run->search_word = (uint16_t)w;
-    if (run->free_count == run->block_count)
-        pool->empty_runs[size_class]--;
-    if (--run->free_count == 0)
-        unlink_partial(pool, run);
-    else
-        rebin(pool, run);
+    count_as_taken(pool, run);
     return (void *)block;
 }
 

@@ -116,17 +116,10 @@ static void *worker(void *argument)
     return (void *)damaged;
 }
 
-static void threads_sharing_a_heap_lose_and_double_nothing(void **state)
+/* Joins the workers (each returns its count of damaged blocks), frees what the exchange still
+ * holds, and checks that the heap validates, holds nothing and leaves no reservation behind. */
+static void join_and_check_empty(pthread_t *threads, km_host_pages *pages)
 {
-    (void)state;
-    km_host_pages pages;
-    km_host_pages_init(&pages);
-    km_heap_platform platform = km_host_platform(&pages);
-    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
-
-    pthread_t threads[THREADS];
-    for (uintptr_t i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&threads[i], NULL, worker, (void *)i), 0);
     for (int i = 0; i < THREADS; i++) {
         void *damaged;
         pthread_join(threads[i], &damaged);
@@ -142,7 +135,21 @@ static void threads_sharing_a_heap_lose_and_double_nothing(void **state)
     km_heap_summarize(shared_heap, 0, &summary);
     assert_int_equal(summary.allocated, 0);
     km_heap_destroy(shared_heap);
-    assert_int_equal(pages.reserved_bytes, 0);
+    assert_int_equal(pages->reserved_bytes, 0);
+}
+
+static void threads_sharing_a_heap_lose_and_double_nothing(void **state)
+{
+    (void)state;
+    km_host_pages pages;
+    km_host_pages_init(&pages);
+    km_heap_platform platform = km_host_platform(&pages);
+    assert_int_equal(km_heap_create(&platform, 0, 0, 0, &shared_heap), KM_OK);
+
+    pthread_t threads[THREADS];
+    for (uintptr_t i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, worker, (void *)i), 0);
+    join_and_check_empty(threads, &pages);
 }
 
 static void *make_small_block(void *unused)
@@ -235,22 +242,7 @@ static void a_locked_heap_is_exact_while_thread_caches_churn(void **state)
         sched_yield();
     }
     atomic_store(&churning, false);
-    for (int i = 0; i < THREADS; i++) {
-        void *damaged;
-        pthread_join(threads[i], &damaged);
-        assert_int_equal((intptr_t)damaged, 0);
-    }
-    for (size_t i = 0; i < EXCHANGE; i++) {
-        stamp *left = atomic_exchange(&exchange[i], NULL);
-        if (left)
-            assert_true(check_and_free(left));
-    }
-    assert_true(km_heap_validate(shared_heap, 0, NULL));
-    km_heap_summary summary;
-    km_heap_summarize(shared_heap, 0, &summary);
-    assert_int_equal(summary.allocated, 0);
-    km_heap_destroy(shared_heap);
-    assert_int_equal(pages.reserved_bytes, 0);
+    join_and_check_empty(threads, &pages);
 }
 
 /* A thread with a cache of its own (it made thousands of blocks first) still waits for

@@ -32,6 +32,19 @@ static ULONGLONG cpu_time_100ns(HANDLE thread)
     return k.QuadPart + u.QuadPart;
 }
 
+/* After the last HeapUnlock: the waiter allocates, frees and ends successfully. */
+static void finish_waiter(HANDLE thread, waiter *run)
+{
+    assert_int_equal(WaitForSingleObject(thread, 10000), WAIT_OBJECT_0);
+    DWORD succeeded = 0;
+    GetExitCodeThread(thread, &succeeded);
+    assert_true(succeeded);
+    assert_int_equal(run->allocated, 1);
+    CloseHandle(thread);
+    CloseHandle(run->locked);
+    destroy_heap(run->heap);
+}
+
 static void a_thread_waiting_for_a_locked_heap_sleeps_until_the_last_unlock(void **state)
 {
     (void)state;
@@ -49,13 +62,7 @@ static void a_thread_waiting_for_a_locked_heap_sleeps_until_the_last_unlock(void
     Sleep(50);
     assert_int_equal(run.allocated, 0);
     assert_true(HeapUnlock(run.heap));
-    assert_int_equal(WaitForSingleObject(thread, 10000), WAIT_OBJECT_0);
-    DWORD succeeded = 0;
-    GetExitCodeThread(thread, &succeeded);
-    assert_true(succeeded);
-    CloseHandle(thread);
-    CloseHandle(run.locked);
-    destroy_heap(run.heap);
+    finish_waiter(thread, &run);
 }
 
 /* A busy heap gives each thread runs of its own, freed and allocated without the lock
@@ -83,14 +90,7 @@ static void a_locked_heap_holds_a_thread_that_used_it_much(void **state)
     Sleep(300);
     assert_int_equal(run.allocated, 0);
     assert_true(HeapUnlock(run.heap));
-    assert_int_equal(WaitForSingleObject(thread, 10000), WAIT_OBJECT_0);
-    DWORD succeeded = 0;
-    GetExitCodeThread(thread, &succeeded);
-    assert_true(succeeded);
-    assert_int_equal(run.allocated, 1);
-    CloseHandle(thread);
-    CloseHandle(run.locked);
-    destroy_heap(run.heap);
+    finish_waiter(thread, &run);
 }
 
 /* Threads churning their own blocks, each keeping LIVE of them, while this one walks the heap
