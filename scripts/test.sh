@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: sets the machine up and runs every test:
 #   host          the portable core and km-heap, natively, under ASan and UBSan
-#   host-tsan     the core's multi-threaded stress test under ThreadSanitizer
+#   host-tsan     the core's multi-threaded stress tests under ThreadSanitizer
 #   fuzz          the core's fuzzer: its regressions replayed, then 60 s of fuzzing (clang);
 #                 and 20 s of fuzzing km-heap's snapshot reader
 #   win64         every Windows test under Wine, against kernel32_mem and the system kernel32
