@@ -689,12 +689,29 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
     return moved;
 }
 
-/* With thread caches, a realloc stops the fast paths: resizing a block in place changes its
- * run's maps, which may be another thread's to change. */
+/* True when data lies in a run of another thread's cache (whatever it is there: the lookup
+ * that follows decides that). */
+static bool in_another_threads_run(km_heap *heap, uintptr_t data)
+{
+    km_segment *segment = segment_of(heap, data);
+    if (!segment)
+        return false;
+    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (!km_segment_describes(segment, slot))
+        return false;
+    if (segment->slots[slot].kind == KM_SLOT_TAIL)
+        slot -= segment->slots[slot].span;
+    return km_segment_describes(segment, slot) && segment->slots[slot].kind == KM_SLOT_RUN &&
+           !run_is_callers(heap, km_segment_run_record(segment, slot));
+}
+
+/* A realloc of a block in another thread's run stops the fast paths: resizing it in place
+ * changes its run's maps, which are that thread's to change. */
 void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, km_status *status)
 {
     bool locked = km_heap_enter(heap, flags);
-    bool stop = locked && atomic_load_explicit(&heap->caches, memory_order_relaxed);
+    bool stop = locked && atomic_load_explicit(&heap->caches, memory_order_relaxed) &&
+                in_another_threads_run(heap, (uintptr_t)block);
     if (stop)
         km_heap_stop_locked(heap);
     void *result = realloc_locked(heap, flags, (uintptr_t)block, size, status);

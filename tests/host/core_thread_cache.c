@@ -2,6 +2,8 @@
  * without, whether a block is freed by the thread that made it (the fast path) or by another
  * (a remote free); a double free is still a double free, HeapLock's walk and summary are exact,
  * and compaction takes the caches' runs back. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
