@@ -49,7 +49,7 @@
  * LOCKS. Each heap has one lock (core/lock.h): recursive, so that HeapLock's holder still
  * allocates, and one a waiter sleeps on. A thread cache's fast path takes no lock and waits for
  * nothing; HeapLock and the calls that need every run as it is (walk, whole-heap validation,
- * summary, compaction, snapshots, realloc when the heap has caches) also stop the fast paths,
+ * summary, compaction, snapshots, a realloc of another thread's block) also stop the fast paths,
  * holding the lock, until they let it go. The process heap's lock also guards the Global/Local
  * handle table (core/handle_table.h), as on Windows, so a HeapLock holder may call GlobalLock.
  * There is one order: a heap's lock, then the registry's (HeapCreate and HeapDestroy under a
