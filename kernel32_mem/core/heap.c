@@ -713,10 +713,10 @@ void *km_heap_realloc(km_heap *heap, unsigned flags, void *block, size_t size, k
     bool stop = locked && atomic_load_explicit(&heap->caches, memory_order_relaxed) &&
                 in_another_threads_run(heap, (uintptr_t)block);
     if (stop)
-        km_heap_stop_locked(heap);
+        km_thread_caches_stop_locked(heap);
     void *result = realloc_locked(heap, flags, (uintptr_t)block, size, status);
     if (stop)
-        km_heap_restart_locked(heap);
+        km_thread_caches_restart_locked(heap);
     km_heap_leave(heap, locked);
     return result;
 }
@@ -742,7 +742,7 @@ void km_heap_lock(km_heap *heap)
     if (heap->flags & KM_HEAP_NO_SERIALIZE)
         return;
     km_lock_acquire(&heap->lock);
-    km_heap_stop_locked(heap);
+    km_thread_caches_stop_locked(heap);
 }
 
 bool km_heap_try_lock(km_heap *heap)
@@ -751,7 +751,7 @@ bool km_heap_try_lock(km_heap *heap)
         return true;
     if (!km_lock_try_acquire(&heap->lock))
         return false;
-    km_heap_stop_locked(heap);
+    km_thread_caches_stop_locked(heap);
     return true;
 }
 
@@ -761,8 +761,26 @@ bool km_heap_unlock(km_heap *heap)
         return true;
     if (!km_lock_is_held(&heap->lock))
         return false;
-    km_heap_restart_locked(heap);
+    km_thread_caches_restart_locked(heap);
     km_lock_release(&heap->lock);
+    return true;
+}
+
+void km_heap_use_thread_caches(km_heap *heap)
+{
+    bool locked = km_heap_enter(heap, 0);
+    km_thread_caches_make_locked(heap);
+    km_heap_leave(heap, locked);
+}
+
+bool km_heap_release_thread_cache(km_heap *heap)
+{
+    if (!atomic_load_explicit(&heap->caches, memory_order_acquire))
+        return true;
+    if (!km_heap_try_lock(heap))
+        return false;
+    km_thread_cache_give_up_own_locked(heap);
+    km_heap_unlock(heap);
     return true;
 }
 
@@ -780,14 +798,14 @@ bool km_heap_enter_stopped(km_heap *heap, unsigned flags)
 {
     bool locked = km_heap_enter(heap, flags);
     if (locked)
-        km_heap_stop_locked(heap);
+        km_thread_caches_stop_locked(heap);
     return locked;
 }
 
 void km_heap_leave_stopped(km_heap *heap, bool locked)
 {
     if (locked)
-        km_heap_restart_locked(heap);
+        km_thread_caches_restart_locked(heap);
     km_heap_leave(heap, locked);
 }
 

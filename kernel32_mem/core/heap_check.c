@@ -216,9 +216,9 @@ bool km_heap_compact_if_idle(km_heap *heap)
 {
     if ((heap->flags & KM_HEAP_NO_SERIALIZE) || !km_lock_try_acquire(&heap->lock))
         return false;
-    km_heap_stop_locked(heap);
+    km_thread_caches_stop_locked(heap);
     compact_locked(heap);
-    km_heap_restart_locked(heap);
+    km_thread_caches_restart_locked(heap);
     km_lock_release(&heap->lock);
     return true;
 }

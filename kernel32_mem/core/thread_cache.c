@@ -19,10 +19,11 @@
  * finds the bit set, and a lookup that finds it clear reads a whole size code. Windows' whole-heap
  * operations need every run as it is, so HeapLock, HeapWalk, HeapValidate of the whole heap,
  * HeapSummary, HeapCompact, snapshots and HeapDestroy first stop the fast paths
- * (km_heap_stop_locked): with the lock held they raise `stopped`, wait until no thread is inside a
- * fast path, and take every cache's remote frees and allocation counts into the heap. A fast path
- * that starts while stopped takes the lock instead, and so waits for HeapUnlock. HeapCompact also
- * hands every cache's runs back to the heap, so that empty runs can go back to the system.
+ * (km_thread_caches_stop_locked): with the lock held they raise `stopped`, wait until no thread is
+ * inside a fast path, and take every cache's remote frees and allocation counts into the heap. A
+ * fast path that starts while stopped takes the lock instead, and so waits for HeapUnlock.
+ * HeapCompact also hands every cache's runs back to the heap, so that empty runs can go back to the
+ * system.
  *
  * Debug modes, a quarantine, HEAP_NO_SERIALIZE, a maximum size (each cache holds runs the
  * maximum would pay for) and a page provider without an owner map leave a heap without caches:
@@ -68,12 +69,10 @@ static km_thread_cache *make_caches(km_heap *heap)
     return caches;
 }
 
-void km_heap_use_thread_caches(km_heap *heap)
+void km_thread_caches_make_locked(km_heap *heap)
 {
-    bool locked = km_heap_enter(heap, 0);
     if (!atomic_load_explicit(&heap->caches, memory_order_relaxed) && heap_may_have_caches(heap))
         make_caches(heap);
-    km_heap_leave(heap, locked);
 }
 
 km_thread_cache *km_thread_cache_own_locked(km_heap *heap)
@@ -113,16 +112,16 @@ km_run_pool *km_thread_cache_pool_locked(km_heap *heap)
     if ((cache = claim(caches, self)))
         return &cache->pool;
     if (++heap->cacheless_calls % KM_CACHE_RECLAIM_AFTER == 0) {
-        km_heap_stop_locked(heap);
+        km_thread_caches_stop_locked(heap);
         km_thread_caches_return_locked(heap);
-        km_heap_restart_locked(heap);
+        km_thread_caches_restart_locked(heap);
         if ((cache = claim(caches, self)))
             return &cache->pool;
     }
     return &heap->pool;
 }
 
-void km_heap_stop_locked(km_heap *heap)
+void km_thread_caches_stop_locked(km_heap *heap)
 {
     if (heap->stop_depth++)
         return;
@@ -149,7 +148,7 @@ void km_heap_stop_locked(km_heap *heap)
     }
 }
 
-void km_heap_restart_locked(km_heap *heap)
+void km_thread_caches_restart_locked(km_heap *heap)
 {
     if (--heap->stop_depth)
         return;
@@ -177,17 +176,11 @@ void km_thread_caches_return_locked(km_heap *heap)
     }
 }
 
-bool km_heap_release_thread_cache(km_heap *heap)
+void km_thread_cache_give_up_own_locked(km_heap *heap)
 {
-    if (!atomic_load_explicit(&heap->caches, memory_order_acquire))
-        return true;
-    if (!km_heap_try_lock(heap))
-        return false;
     km_thread_cache *cache = km_thread_cache_own_locked(heap);
     if (cache)
         give_up(heap, cache);
-    km_heap_unlock(heap);
-    return true;
 }
 
 void km_thread_caches_release(km_heap *heap)

@@ -71,8 +71,14 @@ km_thread_cache *km_thread_cache_own_locked(km_heap *heap);
 /* Stops every thread's fast path (the lock is held), waits for those in one to leave it, and
  * takes their remote frees and allocation counts into the heap's: from then on the lock's holder
  * sees every run as it is. Nested stops are counted; the last restart lets fast paths go on. */
-void km_heap_stop_locked(km_heap *heap);
-void km_heap_restart_locked(km_heap *heap);
+void km_thread_caches_stop_locked(km_heap *heap);
+void km_thread_caches_restart_locked(km_heap *heap);
+
+/* Makes the caches now, if the heap may have them (km_heap_use_thread_caches). */
+void km_thread_caches_make_locked(km_heap *heap);
+
+/* Hands the calling thread's cache back, if it has one (stopped). */
+void km_thread_cache_give_up_own_locked(km_heap *heap);
 
 /* Hands every cache's runs back to the heap's pool and forgets the caches (stopped). */
 void km_thread_caches_return_locked(km_heap *heap);
