@@ -313,6 +313,41 @@ static km_fence fence_of(const km_heap *heap, const km_block_ref *ref)
     return (km_fence){0};
 }
 
+/* The head slot of the run or span data lies in, and its kind; false when data lies in neither.
+ * Reads the segment's descriptors alone. A thread cache's fast path reads them without the
+ * lock, so the head found must still be a described slot whatever a racing change left. */
+static inline __attribute__((always_inline)) bool
+head_slot_of(const km_segment *segment, uintptr_t data, size_t *head, km_slot_kind *kind)
+{
+    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    if (!km_segment_describes(segment, slot))
+        return false;
+    if (segment->slots[slot].kind == KM_SLOT_TAIL)
+        slot -= segment->slots[slot].span;
+    if (!km_segment_describes(segment, slot))
+        return false;
+    *head = slot;
+    *kind = segment->slots[slot].kind;
+    return *kind == KM_SLOT_RUN || *kind == KM_SLOT_SPAN;
+}
+
+/* The index of the run's block at data; false when data is no whole number of blocks into the
+ * run. The block size and its reciprocal come from the dense slot array, so the run record's
+ * line with the free map word is fetched while the index is checked. */
+static inline __attribute__((always_inline)) bool run_index_of(const km_segment *segment,
+                                                               size_t head, const km_run *run,
+                                                               uintptr_t data, size_t *index)
+{
+    uintptr_t first_block = km_slot_address(segment, head) + KM_BLOCK_LEAD;
+    if (data < first_block)
+        return false;
+    size_t offset = data - first_block;
+    const km_slot *slot = &segment->slots[head];
+    *index = km_run_index(offset, slot->run.reciprocal);
+    __builtin_prefetch(&run->free_map[*index / 64 % KM_RUN_MAP_WORDS]);
+    return offset == *index * slot->run.block_size && *index < run->block_count;
+}
+
 /* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
  * Inline into free, size and realloc: it is most of what a free costs. */
 static inline __attribute__((always_inline)) km_status find_block(km_heap *heap, uintptr_t data,
@@ -332,21 +367,13 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
         return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
     }
 
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
-    if (!km_segment_describes(segment, slot))
-        return KM_INVALID_POINTER;
-    if (segment->slots[slot].kind == KM_SLOT_TAIL)
-        slot -= segment->slots[slot].span;
-    km_slot_kind kind = segment->slots[slot].kind;
-    if (kind != KM_SLOT_RUN && kind != KM_SLOT_SPAN)
+    size_t slot;
+    km_slot_kind kind;
+    if (!head_slot_of(segment, data, &slot, &kind))
         return KM_INVALID_POINTER;
     km_run *run = km_segment_run_record(segment, slot);
-    uintptr_t first_block = km_slot_address(segment, slot) + KM_BLOCK_LEAD;
-    if (data < first_block)
-        return KM_INVALID_POINTER;
-    size_t offset = data - first_block;
     if (kind == KM_SLOT_SPAN) {
-        if (offset != 0)
+        if (data != km_slot_address(segment, slot) + KM_BLOCK_LEAD)
             return KM_INVALID_POINTER;
         *ref = (km_block_ref){.segment = segment,
                               .run = run,
@@ -355,12 +382,8 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
                               .capacity = run->block_size};
         return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
     }
-    /* The block's index comes from the slot array, so the run record's line it needs (the
-     * word of the free map) is fetched while the index is checked. */
-    const km_slot *head = &segment->slots[slot];
-    size_t index = km_run_index(offset, head->run.reciprocal);
-    __builtin_prefetch(&run->free_map[index / 64 % KM_RUN_MAP_WORDS]);
-    if (offset != index * head->run.block_size || index >= run->block_count)
+    size_t index;
+    if (!run_index_of(segment, slot, run, data, &index))
         return KM_INVALID_POINTER;
     if (km_run_is_block_free(run, index))
         return KM_FREED;
@@ -550,27 +573,14 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return false;
-    km_segment *segment = km_pages_owner(heap->pages->owner_map, data);
-    if (!segment || segment->heap != heap)
-        return false;
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
-    if (!km_segment_describes(segment, slot))
-        return false;
-    if (segment->slots[slot].kind == KM_SLOT_TAIL)
-        slot -= segment->slots[slot].span;
-    if (!km_segment_describes(segment, slot) || segment->slots[slot].kind != KM_SLOT_RUN)
+    km_segment *segment = segment_of(heap, data);
+    size_t slot, index, requested;
+    km_slot_kind kind;
+    if (!segment || !head_slot_of(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
         return false;
     km_run *run = km_segment_run_record(segment, slot);
-    if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool)
-        return false;
-    const km_slot *head = &segment->slots[slot];
-    if (data < run->first_block)
-        return false;
-    size_t offset = data - run->first_block;
-    size_t index = km_run_index(offset, head->run.reciprocal);
-    size_t requested;
-    if (offset != index * head->run.block_size || index >= run->block_count ||
-        km_run_is_block_free(run, index) ||
+    if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool ||
+        !run_index_of(segment, slot, run, data, &index) || km_run_is_block_free(run, index) ||
         km_run_requested_locked(heap, run, index, data, &requested) != KM_OK ||
         !km_run_previous_is_intact_locked(heap, run, index))
         return false;
@@ -694,14 +704,9 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
 static bool in_another_threads_run(km_heap *heap, uintptr_t data)
 {
     km_segment *segment = segment_of(heap, data);
-    if (!segment)
-        return false;
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
-    if (!km_segment_describes(segment, slot))
-        return false;
-    if (segment->slots[slot].kind == KM_SLOT_TAIL)
-        slot -= segment->slots[slot].span;
-    return km_segment_describes(segment, slot) && segment->slots[slot].kind == KM_SLOT_RUN &&
+    size_t slot;
+    km_slot_kind kind;
+    return segment && head_slot_of(segment, data, &slot, &kind) && kind == KM_SLOT_RUN &&
            !run_is_callers(heap, km_segment_run_record(segment, slot));
 }
 
@@ -739,10 +744,7 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
  * frees until HeapUnlock. */
 void km_heap_lock(km_heap *heap)
 {
-    if (heap->flags & KM_HEAP_NO_SERIALIZE)
-        return;
-    km_lock_acquire(&heap->lock);
-    km_thread_caches_stop_locked(heap);
+    km_heap_enter_stopped(heap, 0);
 }
 
 bool km_heap_try_lock(km_heap *heap)
@@ -761,8 +763,7 @@ bool km_heap_unlock(km_heap *heap)
         return true;
     if (!km_lock_is_held(&heap->lock))
         return false;
-    km_thread_caches_restart_locked(heap);
-    km_lock_release(&heap->lock);
+    km_heap_leave_stopped(heap, true);
     return true;
 }
 

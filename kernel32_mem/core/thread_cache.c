@@ -83,7 +83,7 @@ km_thread_cache *km_thread_cache_own_locked(km_heap *heap)
 
 static km_thread_cache *claim(km_thread_cache *caches, uintptr_t self)
 {
-    size_t start = (size_t)((self * 0x9e3779b97f4a7c15ull) >> 60);
+    size_t start = km_thread_cache_first_probe(self);
     for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
         km_thread_cache *cache = &caches[(start + i) % KM_THREAD_CACHES];
         if (atomic_load_explicit(&cache->thread, memory_order_relaxed) == 0) {

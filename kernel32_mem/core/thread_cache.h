@@ -9,10 +9,17 @@
 
 #define KM_THREAD_CACHES 16
 
+/* Where a thread's search of the table starts: its id hashed to one of the 16 entries. */
+static inline size_t km_thread_cache_first_probe(uintptr_t self)
+{
+    _Static_assert(KM_THREAD_CACHES == 16, "the hash keeps four bits");
+    return (size_t)((self * 0x9e3779b97f4a7c15ull) >> 60);
+}
+
 /* The calling thread's cache in the heap, or NULL; any thread, no lock. */
 static inline km_thread_cache *km_thread_cache_find(km_thread_cache *caches, uintptr_t self)
 {
-    size_t start = (size_t)((self * 0x9e3779b97f4a7c15ull) >> 60);
+    size_t start = km_thread_cache_first_probe(self);
     for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
         km_thread_cache *cache = &caches[(start + i) % KM_THREAD_CACHES];
         if (atomic_load_explicit(&cache->thread, memory_order_relaxed) == self)
