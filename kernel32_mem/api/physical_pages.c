@@ -10,17 +10,13 @@
 #include "api/export_stats.h"
 
 #include "nt/nt_error.h"
-#include "nt/nt_lookup.h"
 #include "nt/nt_physical.h"
 
 static BOOL finish(NTSTATUS status)
 {
     if (status == 0)
         return TRUE;
-    if (status == KM_NT_STATUS_CALL_MISSING)
-        km_nt_set_last_error(ERROR_CALL_NOT_IMPLEMENTED);
-    else
-        km_nt_set_last_status(status);
+    km_nt_set_last_status(status);
     return FALSE;
 }
 

@@ -1,5 +1,6 @@
 #include "nt/nt_error.h"
 
+#include "nt/nt_lookup.h"
 #include "nt/ntdll.h"
 
 void km_nt_set_last_error(DWORD error)
@@ -19,5 +20,8 @@ void km_nt_set_last_status(NTSTATUS status)
 
 DWORD km_nt_status_to_error(NTSTATUS status)
 {
+    /* The backend's own answer for a system call this kernel lacks (nt_lookup.h). */
+    if (status == KM_NT_STATUS_CALL_MISSING)
+        return ERROR_CALL_NOT_IMPLEMENTED;
     return RtlNtStatusToDosError(status);
 }

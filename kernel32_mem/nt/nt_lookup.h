@@ -9,8 +9,8 @@
 
 #include "nt/nt_types.h"
 
-/* What the NT backend answers when the kernel lacks the system call; the api layer reports it
- * as ERROR_CALL_NOT_IMPLEMENTED. */
+/* What the NT backend answers when the kernel lacks the system call (AWE under Wine, the Ex
+ * calls before Windows 10 1803); km_nt_status_to_error makes it ERROR_CALL_NOT_IMPLEMENTED. */
 #define KM_NT_STATUS_CALL_MISSING ((NTSTATUS)0xC000007AL) /* STATUS_PROCEDURE_NOT_FOUND */
 
 /* The address of ntdll's export `name`, or NULL when ntdll has none. */

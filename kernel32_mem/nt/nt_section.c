@@ -20,9 +20,9 @@ static void describe(km_nt_object_attributes *attributes, km_nt_unicode_string *
     }
 }
 
-NTSTATUS km_nt_section_create(HANDLE *section, ACCESS_MASK access, const WCHAR *name,
-                              BOOL inherit, void *security_descriptor, const LARGE_INTEGER *size,
-                              ULONG protect, ULONG attributes, HANDLE file)
+NTSTATUS km_nt_section_create(HANDLE *section, ACCESS_MASK access, const WCHAR *name, BOOL inherit,
+                              void *security_descriptor, const LARGE_INTEGER *size, ULONG protect,
+                              ULONG attributes, HANDLE file)
 {
     km_nt_object_attributes object;
     km_nt_unicode_string string;
@@ -30,8 +30,7 @@ NTSTATUS km_nt_section_create(HANDLE *section, ACCESS_MASK access, const WCHAR *
     return NtCreateSection(section, access, &object, size, protect, attributes, file);
 }
 
-NTSTATUS km_nt_section_open(HANDLE *section, ACCESS_MASK access, const WCHAR *name,
-                            BOOL inherit)
+NTSTATUS km_nt_section_open(HANDLE *section, ACCESS_MASK access, const WCHAR *name, BOOL inherit)
 {
     km_nt_object_attributes object;
     km_nt_unicode_string string;
@@ -58,7 +57,7 @@ NTSTATUS km_nt_section_map_ex(HANDLE section, HANDLE process, void **base, ULONG
     if (!map_ex)
         map_ex = (map_ex_function)km_nt_ntdll_export("NtMapViewOfSectionEx");
     if (!map_ex)
-        return (NTSTATUS)0xC0000002; /* STATUS_NOT_IMPLEMENTED */
+        return KM_NT_STATUS_CALL_MISSING;
     LARGE_INTEGER start = {.QuadPart = (LONGLONG)offset};
     return map_ex(section, process, base, &start, size, type, protect, parameters, count);
 }
