@@ -348,10 +348,18 @@ static inline __attribute__((always_inline)) bool run_index_of(const km_segment 
     return offset == *index * slot->run.block_size && *index < run->block_count;
 }
 
-/* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
- * Inline into free, size and realloc: it is most of what a free costs. */
+/* Whether calls check each block's seal (slack_code.h): validation always, and every call
+ * in the debug modes and with a quarantine; otherwise a call reads the block's code and guard. */
+static bool checks_seals(const km_heap *heap)
+{
+    return __builtin_expect(heap->debug != 0 || heap->quarantine.limit != 0, 0);
+}
+
+/* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it;
+ * sealed: the block's seal is checked too. Inline into free, size and realloc: it is most of
+ * what a free costs. */
 static inline __attribute__((always_inline)) km_status find_block(km_heap *heap, uintptr_t data,
-                                                                  km_block_ref *ref)
+                                                                  bool sealed, km_block_ref *ref)
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return KM_INVALID_POINTER;
@@ -388,7 +396,9 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
     if (km_run_is_block_free(run, index))
         return KM_FREED;
     size_t requested;
-    if (km_run_requested_locked(heap, run, index, data, &requested) != KM_OK)
+    km_status status = sealed ? km_run_requested_sealed_locked(heap, run, index, data, &requested)
+                              : km_run_requested_locked(heap, run, index, data, &requested);
+    if (status != KM_OK)
         return KM_CORRUPTED;
     *ref = (km_block_ref){.segment = segment,
                           .run = run,
@@ -401,7 +411,7 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
 
 km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref *ref)
 {
-    return find_block(heap, data, ref);
+    return find_block(heap, data, true, ref);
 }
 
 static bool is_large_request(const km_heap *heap, size_t size)
@@ -578,6 +588,9 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
     km_slot_kind kind;
     if (!segment || !head_slot_of(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
         return false;
+    /* The block's code, at its end, is the other line of memory a free reads (the guard before
+     * the block, fetched on entry, is the first). */
+    __builtin_prefetch((const void *)(data + segment->slots[slot].run.block_size - 1));
     km_run *run = km_segment_run_record(segment, slot);
     if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool ||
         !run_index_of(segment, slot, run, data, &index) || km_run_is_block_free(run, index) ||
@@ -610,6 +623,9 @@ __attribute__((noinline)) static void trim_own_cache(km_heap *heap)
 
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
+    /* The guard of the block before: the line the free reads first, on every path, and most
+     * often a miss. A prefetch reads no memory, so any pointer may be given to it. */
+    __builtin_prefetch((const char *)block - 1);
     km_thread_cache *cache = km_thread_cache_enter(heap, flags);
     if (cache) {
         bool freed = free_fast(heap, cache, (uintptr_t)block);
@@ -623,8 +639,9 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
     }
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status =
-        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, (uintptr_t)block, &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : find_block(heap, (uintptr_t)block, checks_seals(heap), &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. (Not in another thread's run: its owner may
      * be writing the block before at this moment.) */
@@ -669,7 +686,8 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
                             km_status *status)
 {
     km_block_ref ref;
-    *status = damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, data, &ref);
+    *status =
+        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, data, checks_seals(heap), &ref);
     if (*status != KM_OK)
         return NULL;
     size_t old_size = ref.requested;
@@ -730,8 +748,9 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status =
-        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, (uintptr_t)block, &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : find_block(heap, (uintptr_t)block, checks_seals(heap), &ref);
     if (status == KM_OK)
         *size = ref.requested;
     km_heap_leave(heap, locked);

@@ -12,8 +12,8 @@ static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t 
                                  size_t *allocated)
 {
     size_t requested;
-    if (km_run_requested_locked(heap, run, index, run->first_block + index * run->block_size,
-                                &requested) != KM_OK)
+    if (km_run_requested_sealed_locked(heap, run, index, run->first_block + index * run->block_size,
+                                       &requested) != KM_OK)
         return false;
     *allocated += requested;
     return true;

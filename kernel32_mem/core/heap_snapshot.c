@@ -122,7 +122,7 @@ static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, 
         return;
     }
     size_t requested;
-    if (km_run_requested_locked(heap, run, index, block, &requested) == KM_OK)
+    if (km_run_requested_sealed_locked(heap, run, index, block, &requested) == KM_OK)
         write_block(t, block, run->block_size, requested, "busy", "intact");
     else
         write_block(t, block, run->block_size, 0, "busy", "broken");

@@ -100,7 +100,8 @@ static km_status run_item_at(const km_run *run, unsigned region, uintptr_t addre
     }
     if (!km_run_is_block_free(run, index)) {
         size_t requested;
-        if (km_run_requested_locked(run->segment->heap, run, index, block, &requested) != KM_OK)
+        if (km_run_requested_sealed_locked(run->segment->heap, run, index, block, &requested) !=
+            KM_OK)
             return KM_CORRUPTED;
         fill(entry, KM_WALK_BUSY, block, requested, run->block_size - requested, region);
         *next = block + run->block_size;

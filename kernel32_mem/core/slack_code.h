@@ -6,11 +6,17 @@
  * A request that fills its block sets a bit in the run record's exact map instead. Otherwise the
  * last byte codes the slack: below 0x80 it is the slack; 0x80-0xbf add the byte before it (slack
  * below 16 KiB), 0xc0-0xff the two before (any slack of a run block). When room is left between
- * the request and that code, a canary byte follows the request: a value drawn from the heap's
- * secret and the address, so that writing even one byte past the request is found when the
- * block is freed, sized or validated, or when the block after it is freed (where Windows finds
- * an overflow: in the header of the block it ran into). An overflow can falsify its own block's
- * size, which is read back only within the block, so harmlessly; never the heap's structure.
+ * the request and that code, two bytes drawn from the heap's secret and their own address guard
+ * the block (one byte, when only one is left):
+ * - the seal, right after the request, so that writing even one byte past the request is found
+ *   by validation, and by every call on the block in the debug modes and with a quarantine;
+ * - the guard, right before the code, which a free checks in the block before the one it frees.
+ *   An overflow that reaches the next block has run through it, so it is found where Windows
+ *   finds it: in the header of the block it ran into. The guard and the code share the block's
+ *   last bytes, the ones just before the next block, so a free reads one line of memory besides
+ *   its own block's code, never the seal's, which may lie anywhere in the block.
+ * An overflow can falsify its own block's size, which is read back only within the block, so
+ * harmlessly; never the heap's structure.
  */
 #ifndef KM_CORE_SLACK_CODE_H
 #define KM_CORE_SLACK_CODE_H
@@ -62,10 +68,13 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
         end[-2] = (uint8_t)(slack >> 8);
         end[-3] = (uint8_t)slack;
     }
-    if (slack > code_bytes)
-        ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
-    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 1)
-        memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 1);
+    if (slack <= code_bytes)
+        return;
+    uintptr_t guard = (uintptr_t)end - code_bytes - 1;
+    ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
+    *(uint8_t *)guard = km_canary_of(heap, guard);
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2)
+        memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 2);
 }
 
 /* Tail checking: the fill between the canary and the code is intact. */
@@ -77,40 +86,74 @@ static inline bool km_tail_is_intact(const uint8_t *fill, size_t length)
     return true;
 }
 
+/* The slack a block's code says, and the code's length; false for no code a block can hold. */
+static inline bool km_slack_decode(const km_run *run, const uint8_t *end, size_t *slack,
+                                   size_t *code_bytes)
+{
+    size_t last = end[-1];
+    if (last < KM_SLACK_TWO_BYTE_MARK) {
+        *slack = last;
+        *code_bytes = 1;
+    } else if (last < KM_SLACK_THREE_BYTE_MARK) {
+        *slack = ((last & 0x3f) << 8) | end[-2];
+        *code_bytes = 2;
+    } else {
+        *slack = ((last & 0x3f) << 16) | ((size_t)end[-2] << 8) | end[-3];
+        *code_bytes = 3;
+    }
+    /* A code is always the shortest that holds its slack. */
+    bool shortest = *code_bytes == 1 || (*code_bytes == 2 && *slack > KM_SLACK_ONE_BYTE_MAX) ||
+                    (*code_bytes == 3 && *slack > KM_SLACK_TWO_BYTE_MAX);
+    return *slack != 0 && *slack <= run->block_size && shortest;
+}
+
+static inline bool km_run_is_exact(const km_run *run, size_t index)
+{
+    return (__atomic_load_n(&run->exact_map[index / 64], __ATOMIC_RELAXED) >> (index % 64)) & 1;
+}
+
+/* The block's requested size, read from its code, which the guard before it proves; the seal
+ * after the request is not read (km_run_requested_sealed_locked reads it too). */
 static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run,
                                                 size_t index, uintptr_t block, size_t *requested)
 {
-    if ((__atomic_load_n(&run->exact_map[index / 64], __ATOMIC_RELAXED) >> (index % 64)) & 1) {
+    if (km_run_is_exact(run, index)) {
         *requested = run->block_size;
         return KM_OK;
     }
     const uint8_t *end = (const uint8_t *)(block + run->block_size);
-    size_t last = end[-1], slack, code_bytes;
-    if (last < KM_SLACK_TWO_BYTE_MARK) {
-        slack = last;
-        code_bytes = 1;
-    } else if (last < KM_SLACK_THREE_BYTE_MARK) {
-        slack = ((last & 0x3f) << 8) | end[-2];
-        code_bytes = 2;
-    } else {
-        slack = ((last & 0x3f) << 16) | ((size_t)end[-2] << 8) | end[-3];
-        code_bytes = 3;
-    }
-    /* A code is always the shortest that holds its slack. */
-    bool shortest = code_bytes == 1 || (code_bytes == 2 && slack > KM_SLACK_ONE_BYTE_MAX) ||
-                    (code_bytes == 3 && slack > KM_SLACK_TWO_BYTE_MAX);
-    if (slack == 0 || slack > run->block_size || !shortest)
+    size_t slack, code_bytes;
+    if (!km_slack_decode(run, end, &slack, &code_bytes))
+        return KM_CORRUPTED;
+    uintptr_t guard = (uintptr_t)end - code_bytes - 1;
+    if (slack > code_bytes && *(const uint8_t *)guard != km_canary_of(heap, guard))
         return KM_CORRUPTED;
     *requested = run->block_size - slack;
+    return KM_OK;
+}
+
+/* The same, with the seal after the request checked too, and in tail checking the fill between
+ * the seal and the guard: what validation reads, and every call in the debug modes. */
+static inline km_status km_run_requested_sealed_locked(const km_heap *heap, const km_run *run,
+                                                       size_t index, uintptr_t block,
+                                                       size_t *requested)
+{
+    if (km_run_requested_locked(heap, run, index, block, requested) != KM_OK)
+        return KM_CORRUPTED;
+    if (km_run_is_exact(run, index))
+        return KM_OK;
+    size_t slack, code_bytes;
+    km_slack_decode(run, (const uint8_t *)(block + run->block_size), &slack, &code_bytes);
     if (slack > code_bytes &&
         ((const uint8_t *)block)[*requested] != km_canary_of(heap, block + *requested))
         return KM_CORRUPTED;
-    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 1 &&
-        !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 1))
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2 &&
+        !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 2))
         return KM_CORRUPTED;
     return KM_OK;
 }
 
+/* The block before index, if busy, is sealed off from it: its guard and code are intact. */
 static inline bool km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run,
                                                     size_t index)
 {

@@ -13,7 +13,6 @@
 #include "core/size_class.h"
 #include "heap_fixture.h"
 
-
 static size_t size_of(km_heap *heap, const void *block)
 {
     size_t size = 0;
@@ -24,8 +23,9 @@ static size_t size_of(km_heap *heap, const void *block)
 static void every_size_is_aligned_sized_and_writable(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
-    static const size_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 100, 128, 129, 1000, 4096, 16376,
-                                   16377, 20000, 65536, 65537, 300000, 524288, 524289, 3000000};
+    static const size_t sizes[] = {0,     1,     7,     8,      15,     16,     17,
+                                   100,   128,   129,   1000,   4096,   16376,  16377,
+                                   20000, 65536, 65537, 300000, 524288, 524289, 3000000};
     void *blocks[sizeof sizes / sizeof sizes[0]];
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         blocks[i] = alloc_ok(heap, sizes[i]);
@@ -53,9 +53,16 @@ static void foreign_interior_unaligned_and_freed_pointers_are_refused(void **sta
     char on_stack[64];
     void *from_libc = malloc(64);
     size_t size;
-    void *refused[] = {small + 1, span + 1, span + 4096, large + 16,
-                       large - KM_BLOCK_ALIGNMENT, on_stack, from_libc, (void *)heap,
-                       (void *)(uintptr_t)KM_BLOCK_ALIGNMENT, (void *)UINTPTR_MAX};
+    void *refused[] = {small + 1,
+                       span + 1,
+                       span + 4096,
+                       large + 16,
+                       large - KM_BLOCK_ALIGNMENT,
+                       on_stack,
+                       from_libc,
+                       (void *)heap,
+                       (void *)(uintptr_t)KM_BLOCK_ALIGNMENT,
+                       (void *)UINTPTR_MAX};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         assert_int_equal(km_heap_free(heap, 0, refused[i]), KM_INVALID_POINTER);
         assert_int_equal(km_heap_size(heap, 0, refused[i], &size), KM_INVALID_POINTER);
@@ -88,17 +95,17 @@ static void blocks_of_another_heap_are_refused(void **state)
     km_heap_destroy(other);
 }
 
-/* A block's size is coded in its slack, after a canary byte: a write one byte past the request
- * is found by the block's next size, free or validation, and by the next block's free. */
-static void a_write_past_the_request_is_reported_as_corruption(void **state)
+/* A write one byte past the request breaks the block's seal: validation finds it, and so does
+ * a walk, but a free or size in the default mode reads the block's code and guard alone, as
+ * Windows' HeapFree reads headers and not the slack (the debug modes check seals on every
+ * call: core_debug.c). */
+static void a_write_past_the_request_breaks_the_seal(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
     char *first = alloc_ok(heap, 24);
     char *second = alloc_ok(heap, 24);
     assert_ptr_equal(second, first + 32); /* neighbours in the 32-byte class */
-    first[24] ^= 0x5a; /* whatever the canary was, it is not that now */
-    size_t size;
-    assert_int_equal(km_heap_size(heap, 0, first, &size), KM_CORRUPTED);
+    first[24] ^= 0x5a;                    /* whatever the seal was, it is not that now */
     assert_false(km_heap_validate(heap, 0, first));
     assert_false(km_heap_validate(heap, 0, NULL));
     km_walk_entry entry = {0};
@@ -106,11 +113,28 @@ static void a_write_past_the_request_is_reported_as_corruption(void **state)
     while ((status = km_heap_walk(heap, &entry)) == KM_OK)
         assert_ptr_not_equal(entry.data, first);
     assert_int_equal(status, KM_CORRUPTED);
-    assert_int_equal(km_heap_free(heap, 0, first), KM_CORRUPTED);
-    /* The neighbour's own size is intact, but freeing it finds the damage before it, as
-     * Windows finds an overflow in the header of the block it ran into. */
+    assert_int_equal(size_of(heap, first), 24);
+    assert_int_equal(km_heap_free(heap, 0, second), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+}
+
+/* An overflow that runs up to the next block breaks the guard before it: the block's own
+ * calls find it, and so does the neighbour's free, as Windows finds an overflow in the header
+ * of the block it ran into. */
+static void an_overflow_into_the_next_block_is_reported_as_corruption(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *first = alloc_ok(heap, 24);
+    char *second = alloc_ok(heap, 24);
+    assert_ptr_equal(second, first + 32);
+    first[30] ^= 0x5a; /* the guard, just before the one-byte code */
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, first, &size), KM_CORRUPTED);
+    assert_false(km_heap_validate(heap, 0, first));
+    /* The neighbour's own size is intact, but freeing it finds the damage before it. */
     assert_int_equal(size_of(heap, second), 24);
     assert_int_equal(km_heap_free(heap, 0, second), KM_CORRUPTED);
+    assert_int_equal(km_heap_free(heap, 0, first), KM_CORRUPTED);
 }
 
 /* A block freed twice is told from a pointer that was never a block: the api layer reports the
@@ -138,6 +162,11 @@ static void a_block_shrunk_in_place_keeps_its_size_and_its_guard(void **state)
     assert_int_equal(size_of(heap, block), 16384);
     assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, 300, &status), block);
     block[300] ^= 0x5a;
+    assert_false(km_heap_validate(heap, 0, block));
+    block[300] ^= 0x5a;
+    assert_true(km_heap_validate(heap, 0, block));
+    size_t capacity = km_size_class_block_size(km_size_class_of(16384));
+    block[capacity - 3] ^= 0x5a; /* the guard before the two-byte code */
     assert_int_equal(km_heap_free(heap, 0, block), KM_CORRUPTED);
 }
 
@@ -348,7 +377,8 @@ int main(void)
         T(every_size_is_aligned_sized_and_writable),
         T(foreign_interior_unaligned_and_freed_pointers_are_refused),
         T(blocks_of_another_heap_are_refused),
-        T(a_write_past_the_request_is_reported_as_corruption),
+        T(a_write_past_the_request_breaks_the_seal),
+        T(an_overflow_into_the_next_block_is_reported_as_corruption),
         T(a_block_shrunk_in_place_keeps_its_size_and_its_guard),
         T(a_second_free_is_told_apart),
         T(realloc_keeps_contents_and_zeroes_growth),
