@@ -625,7 +625,7 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
 {
     /* The guard of the block before: the line the free reads first, on every path, and most
      * often a miss. A prefetch reads no memory, so any pointer may be given to it. */
-    __builtin_prefetch((const char *)block - 1);
+    __builtin_prefetch((const void *)((uintptr_t)block - 1));
     km_thread_cache *cache = km_thread_cache_enter(heap, flags);
     if (cache) {
         bool freed = free_fast(heap, cache, (uintptr_t)block);
