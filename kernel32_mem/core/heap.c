@@ -34,13 +34,16 @@
  *   a second free of it is a double free.
  * - A run is listed in its class's bin for how full it is exactly when it has a free block; an
  *   empty run goes back to its segment unless it is the class's one kept empty run.
- * - heap->allocated_bytes is the sum of the requested sizes of all busy blocks; committed_bytes
- *   and reserved_bytes count every page the heap holds, metadata included.
+ * - heap->outsized_bytes is the sum of the requested sizes of busy spans and large blocks; a
+ *   run block's requested size is in its code alone, and HeapSummary adds them up from there
+ *   (so a free of a run block needs nothing of the block itself). committed_bytes and
+ *   reserved_bytes count every page the heap holds, metadata included.
  *
  * COST. Allocation from a run with a free block: a class lookup (a few shifts), the fullest
  * run from a byte of bins, a scan for a set bit that starts where the last one was found, a size
  * code written. Freeing: the segment from the page provider's owner map (two loads), the slot,
- * a multiplication for the index, a bit test, the size code and the previous block's guard read.
+ * a multiplication for the index, a bit test, and the guard of the block before read: one line
+ * of the program's memory, the one just before the block, and nothing of the block itself.
  * No system call happens unless a run or span needs fresh slots (retained slots come first), or
  * a large block is made or freed. Once a heap is busy, each thread allocates from runs of its own
  * and frees their blocks without taking the heap's lock (thread_cache.c); everything else takes
@@ -247,7 +250,9 @@ bool km_heap_set_debug(km_heap *heap, unsigned modes)
 {
     bool locked = km_heap_enter_stopped(heap, 0);
     km_thread_caches_return_locked(heap);
-    bool unused = heap->allocated_bytes == 0 && heap->large.count == 0;
+    size_t busy_blocks, bytes;
+    km_heap_run_usage_locked(heap, &busy_blocks, &bytes);
+    bool unused = busy_blocks == 0 && heap->outsized_bytes == 0 && heap->large.count == 0;
     for (unsigned c = 0; unused && c < KM_SIZE_CLASS_COUNT; c++)
         unused = heap->pool.partial_runs[c] == 0;
     if (unused)
@@ -348,18 +353,27 @@ static inline __attribute__((always_inline)) bool run_index_of(const km_segment 
     return offset == *index * slot->run.block_size && *index < run->block_count;
 }
 
-/* Whether calls check each block's seal (slack_code.h): validation always, and every call
- * in the debug modes and with a quarantine; otherwise a call reads the block's code and guard. */
-static bool checks_seals(const km_heap *heap)
+/* What a lookup reads of a run block, once the heap's tables say it is a busy one
+ * (slack_code.h): nothing (a free, which needs no size: the caller checks the guard of the block
+ * before it), its code and guard (size and realloc, which need the size), or all that and its
+ * seal (validation, and every call in the debug modes and with a quarantine). */
+typedef enum km_block_reading {
+    KM_READ_NOTHING,
+    KM_READ_CODE,
+    KM_READ_SEAL,
+} km_block_reading;
+
+static km_block_reading reading_for(const km_heap *heap, km_block_reading in_default_mode)
 {
-    return __builtin_expect(heap->debug != 0 || heap->quarantine.limit != 0, 0);
+    return __builtin_expect(heap->debug != 0 || heap->quarantine.limit != 0, 0) ? KM_READ_SEAL
+                                                                                : in_default_mode;
 }
 
-/* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it;
- * sealed: the block's seal is checked too. Inline into free, size and realloc: it is most of
- * what a free costs. */
-static inline __attribute__((always_inline)) km_status find_block(km_heap *heap, uintptr_t data,
-                                                                  bool sealed, km_block_ref *ref)
+/* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
+ * A run block's ref->requested is its size unless reading is KM_READ_NOTHING. Inline into free,
+ * size and realloc: it is most of what a free costs. */
+static inline __attribute__((always_inline)) km_status
+find_block(km_heap *heap, uintptr_t data, km_block_reading reading, km_block_ref *ref)
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return KM_INVALID_POINTER;
@@ -395,9 +409,12 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
         return KM_INVALID_POINTER;
     if (km_run_is_block_free(run, index))
         return KM_FREED;
-    size_t requested;
-    km_status status = sealed ? km_run_requested_sealed_locked(heap, run, index, data, &requested)
-                              : km_run_requested_locked(heap, run, index, data, &requested);
+    size_t requested = 0;
+    km_status status = KM_OK;
+    if (reading == KM_READ_SEAL)
+        status = km_run_requested_sealed_locked(heap, run, index, data, &requested);
+    else if (reading == KM_READ_CODE)
+        status = km_run_requested_locked(heap, run, index, data, &requested);
     if (status != KM_OK)
         return KM_CORRUPTED;
     *ref = (km_block_ref){.segment = segment,
@@ -411,7 +428,7 @@ static inline __attribute__((always_inline)) km_status find_block(km_heap *heap,
 
 km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref *ref)
 {
-    return find_block(heap, data, true, ref);
+    return find_block(heap, data, KM_READ_SEAL, ref);
 }
 
 static bool is_large_request(const km_heap *heap, size_t size)
@@ -471,16 +488,18 @@ static void *alloc_locked(km_heap *heap, km_run_pool *pool, size_t size, size_t 
     void *block;
     size_t tail = km_fence_reach(heap);
     if (size <= KM_RUN_BLOCK_MAX - tail && !is_page_heap_request(heap, size))
-        block = km_run_alloc_locked(heap, pool, km_size_class_of(size + tail), size, status);
-    else
-        block = alloc_outsized_locked(heap, size, tail, reserve_at_least, status);
+        return km_run_alloc_locked(heap, pool, km_size_class_of(size + tail), size, status);
+    block = alloc_outsized_locked(heap, size, tail, reserve_at_least, status);
     if (block)
-        heap->allocated_bytes += size;
+        heap->outsized_bytes += size;
     return block;
 }
 
-/* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
- * quarantine was found damaged. */
+static bool is_run_block(const km_block_ref *ref)
+{
+    return ref->segment && ref->run->size_class != KM_SPAN_CLASS;
+}
+
 /* True when the run's maps are the caller's to change: a run of the heap's pool, or of the
  * calling thread's cache, or any run while fast paths are stopped. Otherwise its owner thread
  * changes them, now perhaps, and the caller only marks a freed block for it (thread_cache.c). */
@@ -493,27 +512,25 @@ static inline bool run_is_callers(km_heap *heap, const km_run *run)
     return own && pool == &own->pool;
 }
 
+/* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
+ * quarantine was found damaged. */
 static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap,
                                                                    const km_block_ref *ref)
 {
-    heap->allocated_bytes -= ref->requested;
-    if (__builtin_expect(ref->segment && ref->run->size_class != KM_SPAN_CLASS &&
-                             heap->quarantine.limit == 0,
-                         1)) {
+    if (__builtin_expect(is_run_block(ref) && heap->quarantine.limit == 0, 1)) {
         if (__builtin_expect(run_is_callers(heap, ref->run), 1)) {
             km_run_free_locked(heap, ref);
             return KM_OK;
         }
-        km_status status = km_run_free_remote_locked(heap, ref);
-        if (status != KM_OK)
-            heap->allocated_bytes += ref->requested;
-        return status;
+        return km_run_free_remote_locked(heap, ref);
     }
     if (!ref->segment) {
+        heap->outsized_bytes -= ref->requested;
         km_large_free_locked(heap, ref->large_index);
         return KM_OK;
     }
     if (ref->run->size_class == KM_SPAN_CLASS) {
+        heap->outsized_bytes -= ref->requested;
         km_span_free_locked(heap, ref);
         return KM_OK;
     }
@@ -537,8 +554,6 @@ static inline void *alloc_fast(km_heap *heap, km_thread_cache *cache, size_t siz
         km_run_collect_remote(heap, cache);
         block = km_run_alloc_owned(heap, &cache->pool, size_class, size);
     }
-    if (block)
-        cache->allocated += (ptrdiff_t)size;
     return block;
 }
 
@@ -575,38 +590,27 @@ void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *statu
     return block;
 }
 
-/* The fast path's free: true when data was a busy block of one of the cache's runs, found
- * intact, and is free now. Anything else (a block of another run, a bad pointer, a damaged
- * block) goes to the locked path, which decides it. The run is the cache's before anything of
+/* The fast path's free: true when data was a busy block of one of the cache's runs, with the
+ * block before it intact, and is free now. Anything else (a block of another run, a bad pointer,
+ * damage) goes to the locked path, which decides it. The run is the cache's before anything of
  * it is read but its descriptors: no other thread changes it or gives it back meanwhile. */
 static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t data)
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return false;
     km_segment *segment = segment_of(heap, data);
-    size_t slot, index, requested;
+    size_t slot, index;
     km_slot_kind kind;
     if (!segment || !head_slot_of(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
         return false;
-    /* The block's code, at its end, is the other line of memory a free reads (the guard before
-     * the block, fetched on entry, is the first). */
-    __builtin_prefetch((const void *)(data + segment->slots[slot].run.block_size - 1));
     km_run *run = km_segment_run_record(segment, slot);
     if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool ||
         !run_index_of(segment, slot, run, data, &index) || km_run_is_block_free(run, index) ||
-        km_run_requested_locked(heap, run, index, data, &requested) != KM_OK ||
         !km_run_previous_is_intact_locked(heap, run, index))
         return false;
-    km_block_ref ref = {.segment = segment,
-                        .run = run,
-                        .index = index,
-                        .block = data,
-                        .requested = requested,
-                        .capacity = run->block_size};
-    if (!km_run_free_owned(heap, &cache->pool, &ref))
-        return false;
-    cache->allocated -= (ptrdiff_t)requested;
-    return true;
+    km_block_ref ref = {
+        .segment = segment, .run = run, .index = index, .block = data, .capacity = run->block_size};
+    return km_run_free_owned(heap, &cache->pool, &ref);
 }
 
 /* Gives back the empty runs a fast path's frees left in the calling thread's cache. */
@@ -639,14 +643,13 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
     }
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap)
-                           ? KM_CORRUPTED
-                           : find_block(heap, (uintptr_t)block, checks_seals(heap), &ref);
+    km_status status = damaged_locked(heap) ? KM_CORRUPTED
+                                            : find_block(heap, (uintptr_t)block,
+                                                         reading_for(heap, KM_READ_NOTHING), &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. (Not in another thread's run: its owner may
      * be writing the block before at this moment.) */
-    if (status == KM_OK && ref.segment && ref.run->size_class != KM_SPAN_CLASS &&
-        run_is_callers(heap, ref.run) &&
+    if (status == KM_OK && is_run_block(&ref) && run_is_callers(heap, ref.run) &&
         !km_run_previous_is_intact_locked(heap, ref.run, ref.index))
         status = KM_CORRUPTED;
     if (status == KM_OK)
@@ -668,7 +671,7 @@ static bool resize_outsized_in_place(km_heap *heap, km_block_ref *ref, size_t si
 
 static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
 {
-    if (ref->segment && ref->run->size_class != KM_SPAN_CLASS) {
+    if (is_run_block(ref)) {
         size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
         if (size > ref->capacity - tail)
             return false;
@@ -686,13 +689,14 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
                             km_status *status)
 {
     km_block_ref ref;
-    *status =
-        damaged_locked(heap) ? KM_CORRUPTED : find_block(heap, data, checks_seals(heap), &ref);
+    *status = damaged_locked(heap) ? KM_CORRUPTED
+                                   : find_block(heap, data, reading_for(heap, KM_READ_CODE), &ref);
     if (*status != KM_OK)
         return NULL;
     size_t old_size = ref.requested;
     if (resize_in_place(heap, &ref, size)) {
-        heap->allocated_bytes += size - old_size;
+        if (!is_run_block(&ref))
+            heap->outsized_bytes += size - old_size;
         if ((flags & KM_HEAP_ZERO) && size > old_size)
             memset((char *)data + old_size, 0, size - old_size);
         return (void *)data;
@@ -748,9 +752,9 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap)
-                           ? KM_CORRUPTED
-                           : find_block(heap, (uintptr_t)block, checks_seals(heap), &ref);
+    km_status status = damaged_locked(heap) ? KM_CORRUPTED
+                                            : find_block(heap, (uintptr_t)block,
+                                                         reading_for(heap, KM_READ_CODE), &ref);
     if (status == KM_OK)
         *size = ref.requested;
     km_heap_leave(heap, locked);

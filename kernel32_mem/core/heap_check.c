@@ -8,19 +8,15 @@
 #include "core/slack_code.h"
 #include "core/thread_cache.h"
 
-static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index,
-                                 size_t *allocated)
+static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t index)
 {
     size_t requested;
-    if (km_run_requested_sealed_locked(heap, run, index, run->first_block + index * run->block_size,
-                                       &requested) != KM_OK)
-        return false;
-    *allocated += requested;
-    return true;
+    return km_run_requested_sealed_locked(
+               heap, run, index, run->first_block + index * run->block_size, &requested) == KM_OK;
 }
 
 static bool run_is_consistent(const km_heap *heap, const km_segment *segment, size_t slot,
-                              size_t *allocated)
+                              size_t *outsized)
 {
     const km_run *run = &segment->runs[slot];
     if (run->segment != segment || run->head_slot != slot ||
@@ -34,7 +30,7 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
             ((last - slot) << KM_SLOT_SHIFT) + (size_t)segment->slots[last].committed_pages * page;
         size_t requested = run->span_requested;
         size_t reach = km_fence_reach(heap);
-        *allocated += requested;
+        *outsized += requested;
         return run->block_count == 1 &&
                run->block_size == (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD &&
                requested <= run->block_size - reach &&
@@ -51,7 +47,7 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         run->free_count != km_run_count_free(heap, run))
         return false;
     for (size_t i = 0; i < run->block_count; i++)
-        if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i, allocated))
+        if (!km_run_is_block_free(run, i) && !busy_block_is_intact(heap, run, i))
             return false;
     return km_run_free_fills_are_intact_locked(heap, run);
 }
@@ -76,7 +72,7 @@ static bool retained_list_is_consistent(const km_segment *segment, size_t *retai
     return segment->oldest_retained == newer && listed == free_committed;
 }
 
-static bool segment_is_consistent(const km_heap *heap, const km_segment *segment, size_t *allocated,
+static bool segment_is_consistent(const km_heap *heap, const km_segment *segment, size_t *outsized,
                                   size_t *runs_with_free)
 {
     if (segment->heap != heap)
@@ -95,7 +91,7 @@ static bool segment_is_consistent(const km_heap *heap, const km_segment *segment
         for (size_t t = 1; t < slot->span; t++)
             if (segment->slots[i + t].kind != KM_SLOT_TAIL || segment->slots[i + t].span != t)
                 return false;
-        if (!run_is_consistent(heap, segment, i, allocated))
+        if (!run_is_consistent(heap, segment, i, outsized))
             return false;
         if (slot->kind == KM_SLOT_RUN && segment->runs[i].free_count)
             (*runs_with_free)++;
@@ -139,7 +135,7 @@ static bool partial_lists_are_consistent(const km_heap *heap, size_t runs_with_f
     return listed == runs_with_free;
 }
 
-static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
+static bool large_table_is_consistent(const km_heap *heap, size_t *outsized)
 {
     const km_large_table *table = &heap->large;
     for (size_t i = 0; i < table->count; i++) {
@@ -150,27 +146,58 @@ static bool large_table_is_consistent(const km_heap *heap, size_t *allocated)
                                    (block->guarded ? 0 : km_fence_reach(heap)) ||
             !km_fence_is_intact(km_large_fence(heap, block)))
             return false;
-        *allocated += block->requested;
+        *outsized += block->requested;
     }
     return true;
 }
 
 bool km_heap_is_consistent_locked(const km_heap *heap)
 {
-    size_t allocated = 0, runs_with_free = 0, retained = 0;
+    size_t outsized = 0, runs_with_free = 0, retained = 0;
     if (heap->magic != KM_HEAP_MAGIC || heap->segment_count == 0)
         return false;
     for (size_t i = 0; i < heap->segment_count; i++) {
         if (i && heap->segments[i]->base <= heap->segments[i - 1]->base)
             return false;
-        if (!segment_is_consistent(heap, heap->segments[i], &allocated, &runs_with_free) ||
+        if (!segment_is_consistent(heap, heap->segments[i], &outsized, &runs_with_free) ||
             !retained_list_is_consistent(heap->segments[i], &retained))
             return false;
     }
     if (retained != heap->retained_free_slots)
         return false;
     return partial_lists_are_consistent(heap, runs_with_free) &&
-           large_table_is_consistent(heap, &allocated) && allocated == heap->allocated_bytes;
+           large_table_is_consistent(heap, &outsized) && outsized == heap->outsized_bytes;
+}
+
+void km_heap_run_usage_locked(const km_heap *heap, size_t *busy_blocks, size_t *bytes)
+{
+    *busy_blocks = *bytes = 0;
+    for (size_t i = 0; i < heap->segment_count; i++) {
+        const km_segment *segment = heap->segments[i];
+        size_t described = segment->described;
+        for (size_t slot = segment->meta_slots; slot < described; slot += 1) {
+            if (segment->slots[slot].kind != KM_SLOT_RUN)
+                continue;
+            const km_run *run = &segment->runs[slot];
+            for (size_t index = 0; index < run->block_count; index++) {
+                if (km_run_is_block_free(run, index))
+                    continue;
+                size_t requested;
+                uintptr_t block = run->first_block + index * run->block_size;
+                if (km_run_requested_locked(heap, run, index, block, &requested) != KM_OK)
+                    requested = run->block_size;
+                ++*busy_blocks;
+                *bytes += requested;
+            }
+        }
+    }
+}
+
+size_t km_heap_allocated_locked(const km_heap *heap)
+{
+    size_t busy_blocks, bytes;
+    km_heap_run_usage_locked(heap, &busy_blocks, &bytes);
+    return heap->outsized_bytes + bytes;
 }
 
 bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)
@@ -226,7 +253,7 @@ bool km_heap_compact_if_idle(km_heap *heap)
 void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
 {
     bool locked = km_heap_enter_stopped(heap, flags);
-    summary->allocated = heap->allocated_bytes;
+    summary->allocated = km_heap_allocated_locked(heap);
     summary->committed = heap->committed_bytes;
     summary->reserved = heap->reserved_bytes;
     /* A fixed heap may still reserve its data slots not yet reserved (and their metadata). */

@@ -287,7 +287,7 @@ static void write_heap_locked(km_text *t, km_heap *heap, uintptr_t handle, bool 
     km_json_key(t, "committed");
     km_json_uint(t, heap->committed_bytes);
     km_json_key(t, "requested");
-    km_json_uint(t, heap->allocated_bytes);
+    km_json_uint(t, km_heap_allocated_locked(heap));
     km_json_key(t, "complete");
     km_json_bool(t, contents);
     km_json_key(t, "quarantine");

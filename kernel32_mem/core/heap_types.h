@@ -124,10 +124,8 @@ struct km_run_pool {
 /* A thread's part of a heap (thread_cache.c): the runs it allocates from and frees to without
  * the heap's lock. */
 typedef struct km_thread_cache {
-    _Atomic uintptr_t thread; /* km_thread_id of its thread; 0: unused */
-    _Atomic unsigned active;  /* the thread is in a call's fast path */
-    /* Bytes the fast path allocated less those it freed, not yet in heap->allocated_bytes. */
-    ptrdiff_t allocated;
+    _Atomic uintptr_t thread;      /* km_thread_id of its thread; 0: unused */
+    _Atomic unsigned active;       /* the thread is in a call's fast path */
     bool trim;                     /* the pool holds more empty runs than it keeps */
     _Atomic(km_run *) remote_runs; /* its runs with blocks other threads freed */
     km_run_pool pool;
@@ -194,7 +192,9 @@ struct km_heap {
     unsigned compatibility_mode;
     size_t next_segment_slots;
     size_t retained_free_slots;
-    size_t allocated_bytes;
+    /* Bytes requested by busy spans and large blocks. A run block's request is in its code
+     * alone, so that freeing one reads nothing of it (km_heap_run_usage_locked adds them up). */
+    size_t outsized_bytes;
     size_t committed_bytes;
     size_t reserved_bytes;
     size_t segment_count;
@@ -361,6 +361,11 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size, 
 
 /* heap_check.c: the whole heap's consistency (HeapValidate without a block). */
 bool km_heap_is_consistent_locked(const km_heap *heap);
+/* The busy blocks of the heap's runs and the bytes requested for them, read from their codes
+ * (a damaged code counts its block's whole size); fast paths stopped. */
+void km_heap_run_usage_locked(const km_heap *heap, size_t *busy_blocks, size_t *bytes);
+/* Bytes requested by every busy block (fast paths stopped). */
+size_t km_heap_allocated_locked(const km_heap *heap);
 
 /* quarantine.c */
 /* Starts a quarantine of `bytes` unless one was started. */

@@ -139,8 +139,6 @@ void km_thread_caches_stop_locked(km_heap *heap)
         if (!atomic_load_explicit(&cache->thread, memory_order_relaxed))
             continue;
         km_run_collect_remote(heap, cache);
-        heap->allocated_bytes += (size_t)cache->allocated;
-        cache->allocated = 0;
         if (cache->trim) {
             km_run_trim_locked(heap, &cache->pool);
             cache->trim = false;
