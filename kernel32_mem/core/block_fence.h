@@ -1,7 +1,7 @@
 /*
  * Fences: in the debug modes, the request of a span's or a large block is followed by a fill
- * that a write past the request breaks. (A run's block has its slack code, canary and tail fill
- * instead: slack_code.h.)
+ * that a write past the request breaks. (A run's block has its slack code, guard, seal and tail
+ * fill instead: slack_code.h.)
  *
  * Tail checking puts Windows' 16 bytes of 0xAB after the request, as after a run block's. The
  * page heap's block ends against an inaccessible page, so a write past it faults; the bytes of

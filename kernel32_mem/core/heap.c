@@ -19,10 +19,10 @@
  * Blocks carry no header. Everything structural (which blocks are free, where runs start, how
  * big their blocks are) lives in the segment's metadata slots, out of reach of a block that
  * overflows. The one thing kept inside a run's block is the size it was requested with, coded
- * in the slack at the block's end and guarded by a canary byte right after the request
- * (slack_code.h); so a request of 64 bytes takes a block of 64, and an overflow of even one byte
- * past the request is reported as corruption by the next free, size or validation of that block,
- * or by the free of the block after it.
+ * in the slack at the block's end, proved by a guard byte before it and sealed by a byte right
+ * after the request (slack_code.h); so a request of 64 bytes takes a block of 64. An overflow of
+ * even one byte past the request is found by validation (and by every call in the debug modes);
+ * one that reaches the next block, by the free of that block too, as on Windows.
  *
  * INVARIANTS.
  * - A pointer is a busy block of the heap exactly when: it lies in one of the heap's segments,

@@ -6,17 +6,19 @@
  * A request that fills its block sets a bit in the run record's exact map instead. Otherwise the
  * last byte codes the slack: below 0x80 it is the slack; 0x80-0xbf add the byte before it (slack
  * below 16 KiB), 0xc0-0xff the two before (any slack of a run block). When room is left between
- * the request and that code, two bytes drawn from the heap's secret and their own address guard
- * the block (one byte, when only one is left):
+ * the request and that code, two bytes drawn from the heap's secret, their own address and the
+ * slack guard the block (one byte, when only one is left):
  * - the seal, right after the request, so that writing even one byte past the request is found
  *   by validation, and by every call on the block in the debug modes and with a quarantine;
- * - the guard, right before the code, which a free checks in the block before the one it frees.
- *   An overflow that reaches the next block has run through it, so it is found where Windows
- *   finds it: in the header of the block it ran into. The guard and the code share the block's
- *   last bytes, the ones just before the next block, so a free reads one line of memory besides
- *   its own block's code, never the seal's, which may lie anywhere in the block.
- * An overflow can falsify its own block's size, which is read back only within the block, so
- * harmlessly; never the heap's structure.
+ * - the guard, right before the code, which proves the code (it changes with the slack) and
+ *   which a free checks in the block before the one it frees. An overflow that reaches the next
+ *   block has run through it, so it is found where Windows finds it: in the header of the block
+ *   it ran into. The guard and the code are the block's last bytes, just before the next block,
+ *   so a free reads that one line of memory and nothing of its own block.
+ * A block whose slack is one byte has its code alone, and no guard: an overflow that writes a
+ * code of 1 there goes unseen, as one into a block that fills its class does. An overflow can
+ * falsify its own block's code, which is then found by the guard, with the odds of a one-byte
+ * check; never the heap's structure, which is out of band.
  */
 #ifndef KM_CORE_SLACK_CODE_H
 #define KM_CORE_SLACK_CODE_H
@@ -28,9 +30,17 @@
 /* Windows' tail-checking pattern. */
 #define KM_HEAP_TAIL_FILL 0xab
 
-static inline uint8_t km_canary_of(const km_heap *heap, uintptr_t address)
+static inline uint8_t km_canary_of(const km_heap *heap, uint64_t value)
 {
-    return (uint8_t)((((uint64_t)address ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
+    return (uint8_t)(((value ^ heap->secret) * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+/* The seal's and the guard's value: drawn from the slack too, so that the guard proves the code
+ * beside it (a code changed to another of its length no longer matches). When only one byte is
+ * left between the request and the code, the seal and the guard are that byte, and agree. */
+static inline uint8_t km_slack_canary(const km_heap *heap, uintptr_t address, size_t slack)
+{
+    return km_canary_of(heap, (uint64_t)address ^ ((uint64_t)slack << 40));
 }
 
 /* What the last byte of a block says about the bytes of code before it. */
@@ -71,8 +81,8 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
     if (slack <= code_bytes)
         return;
     uintptr_t guard = (uintptr_t)end - code_bytes - 1;
-    ((uint8_t *)block)[requested] = km_canary_of(heap, block + requested);
-    *(uint8_t *)guard = km_canary_of(heap, guard);
+    ((uint8_t *)block)[requested] = km_slack_canary(heap, block + requested, slack);
+    *(uint8_t *)guard = km_slack_canary(heap, guard, slack);
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2)
         memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 2);
 }
@@ -126,7 +136,7 @@ static inline km_status km_run_requested_locked(const km_heap *heap, const km_ru
     if (!km_slack_decode(run, end, &slack, &code_bytes))
         return KM_CORRUPTED;
     uintptr_t guard = (uintptr_t)end - code_bytes - 1;
-    if (slack > code_bytes && *(const uint8_t *)guard != km_canary_of(heap, guard))
+    if (slack > code_bytes && *(const uint8_t *)guard != km_slack_canary(heap, guard, slack))
         return KM_CORRUPTED;
     *requested = run->block_size - slack;
     return KM_OK;
@@ -145,7 +155,7 @@ static inline km_status km_run_requested_sealed_locked(const km_heap *heap, cons
     size_t slack, code_bytes;
     km_slack_decode(run, (const uint8_t *)(block + run->block_size), &slack, &code_bytes);
     if (slack > code_bytes &&
-        ((const uint8_t *)block)[*requested] != km_canary_of(heap, block + *requested))
+        ((const uint8_t *)block)[*requested] != km_slack_canary(heap, block + *requested, slack))
         return KM_CORRUPTED;
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2 &&
         !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 2))

@@ -2,6 +2,7 @@
  * validation, and that destroying a heap returns every reservation. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -136,6 +137,32 @@ static void an_overflow_into_the_next_block_is_reported_as_corruption(void **sta
     assert_int_equal(size_of(heap, second), 24);
     assert_int_equal(km_heap_free(heap, 0, second), KM_CORRUPTED);
     assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+}
+
+/* The guard proves the code beside it: a code changed to another of its length (one byte before
+ * the next block, written by an underflow of it) is found by the block's size and by the next
+ * block's free. (An adversarial review found such a code accepted when the guard depended on its
+ * address alone.) */
+static void a_forged_code_is_found_by_its_guard(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    int found = 0;
+    for (unsigned char forged = 2; forged <= 7; forged++) {
+        char *first = alloc_ok(heap, 24); /* slack 8 in the 32-byte class */
+        char *second = alloc_ok(heap, 24);
+        assert_ptr_equal(second, first + 32);
+        second[-1] = (char)forged;
+        size_t size;
+        bool size_refused = km_heap_size(heap, 0, first, &size) == KM_CORRUPTED;
+        bool free_refused = km_heap_free(heap, 0, second) == KM_CORRUPTED;
+        found += size_refused && free_refused;
+        second[-1] = 8;
+        if (free_refused)
+            assert_int_equal(km_heap_free(heap, 0, second), KM_OK);
+        assert_int_equal(km_heap_free(heap, 0, first), KM_OK);
+    }
+    /* A one-byte check: each forged code passes by chance once in 256 heaps. */
+    assert_true(found >= 5);
 }
 
 /* A block freed twice is told from a pointer that was never a block: the api layer reports the
@@ -382,6 +409,7 @@ int main(void)
         T(blocks_of_another_heap_are_refused),
         T(a_write_past_the_request_breaks_the_seal),
         T(an_overflow_into_the_next_block_is_reported_as_corruption),
+        T(a_forged_code_is_found_by_its_guard),
         T(a_block_shrunk_in_place_keeps_its_size_and_its_guard),
         T(a_second_free_is_told_apart),
         T(realloc_keeps_contents_and_zeroes_growth),
