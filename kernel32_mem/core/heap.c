@@ -522,7 +522,7 @@ static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap
             km_run_free_locked(heap, ref);
             return KM_OK;
         }
-        return km_run_free_remote_locked(heap, ref);
+        return km_run_free_remote(ref);
     }
     if (!ref->segment) {
         heap->outsized_bytes -= ref->requested;
@@ -590,10 +590,22 @@ void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *statu
     return block;
 }
 
+/* True when pool is a thread cache's: one of the heap's table of them. */
+static bool is_cache_pool(km_heap *heap, const km_run_pool *pool)
+{
+    km_thread_cache *caches = atomic_load_explicit(&heap->caches, memory_order_relaxed);
+    uintptr_t first = (uintptr_t)&caches[0].pool, address = (uintptr_t)pool;
+    return caches && address >= first && address <= (uintptr_t)&caches[KM_THREAD_CACHES - 1].pool &&
+           (address - first) % sizeof(km_thread_cache) == 0;
+}
+
 /* The fast path's free: true when data was a busy block of one of the cache's runs, with the
- * block before it intact, and is free now. Anything else (a block of another run, a bad pointer,
- * damage) goes to the locked path, which decides it. The run is the cache's before anything of
- * it is read but its descriptors: no other thread changes it or gives it back meanwhile. */
+ * block before it intact, or a busy block of another thread's run, and is free now. Anything
+ * else (a block of the heap's runs, a bad pointer, damage) goes to the locked path, which
+ * decides it. A thread's run stays its own while this thread is in its fast path (its runs
+ * leave it only with the fast paths stopped), so the run is read only once its pool says it is
+ * a thread's (an acquire: the record was written whole before). The block before another
+ * thread's block is not read: its owner may be writing it now. */
 static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t data)
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
@@ -604,25 +616,30 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
     if (!segment || !head_slot_of(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
         return false;
     km_run *run = km_segment_run_record(segment, slot);
-    if (atomic_load_explicit(&run->pool, memory_order_relaxed) != &cache->pool ||
-        !run_index_of(segment, slot, run, data, &index) || km_run_is_block_free(run, index) ||
-        !km_run_previous_is_intact_locked(heap, run, index))
+    km_run_pool *pool = atomic_load_explicit(&run->pool, memory_order_acquire);
+    bool own = pool == &cache->pool;
+    if ((!own && !is_cache_pool(heap, pool)) || !run_index_of(segment, slot, run, data, &index) ||
+        km_run_is_block_free(run, index) ||
+        (own && !km_run_previous_is_intact_locked(heap, run, index)))
         return false;
     km_block_ref ref = {
         .segment = segment, .run = run, .index = index, .block = data, .capacity = run->block_size};
-    return km_run_free_owned(heap, &cache->pool, &ref);
+    if (own)
+        return km_run_free_owned(heap, &cache->pool, &ref);
+    return km_run_free_remote(&ref) == KM_OK;
 }
 
-/* Gives back the empty runs a fast path's frees left in the calling thread's cache. */
+/* Gives back the empty runs the calling thread's cache holds beyond what it keeps, with the
+ * fast paths stopped: other threads free blocks of its runs in theirs. */
 __attribute__((noinline)) static void trim_own_cache(km_heap *heap)
 {
-    bool locked = km_heap_enter(heap, 0);
+    bool locked = km_heap_enter_stopped(heap, 0);
     km_thread_cache *cache = km_thread_cache_own_locked(heap);
     if (cache && cache->trim) {
         km_run_trim_locked(heap, &cache->pool);
         cache->trim = false;
     }
-    km_heap_leave(heap, locked);
+    km_heap_leave_stopped(heap, locked);
 }
 
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block)

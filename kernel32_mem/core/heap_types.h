@@ -317,10 +317,11 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
 void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size);
 /* False when the block was free already: a second free raced with this one. */
 bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref);
-/* A block of another thread's run, freed under the lock: set free in the run's map and counted
- * for its owner to take back; KM_FREED when the block was free already (a second free racing
- * with the first). */
-km_status km_run_free_remote_locked(km_heap *heap, const km_block_ref *ref);
+/* A block of another thread's run, freed by a thread in its own fast path or under the lock:
+ * set free in the run's map and counted for its owner to take back; KM_FREED when the block was
+ * free already (a second free racing with the first). The run stays the owner's meanwhile: a
+ * thread's runs leave it only with the fast paths stopped. */
+km_status km_run_free_remote(const km_block_ref *ref);
 /* Counts the blocks of the cache's runs that other threads freed: by the cache's thread, or by
  * the lock holder while fast paths are stopped. */
 void km_run_collect_remote(km_heap *heap, km_thread_cache *cache);

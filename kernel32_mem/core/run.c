@@ -166,7 +166,6 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *poo
         .free_count = heap->run_blocks[size_class],
         .size_class = (uint16_t)size_class,
         .head_slot = (uint32_t)slot,
-        .pool = pool,
     };
     segment->slots[slot].run.block_size = run->block_size;
     segment->slots[slot].run.reciprocal = (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1);
@@ -175,6 +174,9 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *poo
         run->free_map[w] = ~(uint64_t)0;
     if (run->block_count % 64)
         run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
+    /* Published whole: another thread's free reads the record only once the pool says whose
+     * it is (a release, paired with its acquire). */
+    atomic_store_explicit(&run->pool, pool, memory_order_release);
     link_partial(pool, run);
     pool->empty_runs[size_class]++;
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0) && !fill_new_run(run, status)) {
@@ -232,10 +234,12 @@ static size_t take_free_block(const km_heap *heap, km_run *run)
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
         return take_unheld_block(run);
     for (size_t w = run->search_word;; w++) {
-        uint64_t word = run->free_map[w];
+        /* An acquire: a block another thread freed was last written before its bit was set. */
+        uint64_t word = __atomic_load_n(&run->free_map[w], __ATOMIC_ACQUIRE);
         if (word) {
-            /* A whole-word store: other threads may read the word (thread_cache.h). */
-            __atomic_store_n(&run->free_map[w], word & (word - 1), __ATOMIC_RELAXED);
+            /* An atomic clear: another thread may be freeing a block of the word in its fast
+             * path (a thread's run, allocated from under the lock). */
+            __atomic_fetch_and(&run->free_map[w], ~(word & -word), __ATOMIC_RELAXED);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }
@@ -255,7 +259,7 @@ static void move_listed_run(km_run_pool *from, km_run_pool *to, km_run *run)
     bool empty = run->free_count == run->block_count;
     unlink_partial(from, run);
     from->empty_runs[run->size_class] -= empty;
-    atomic_store_explicit(&run->pool, to, memory_order_relaxed);
+    atomic_store_explicit(&run->pool, to, memory_order_release);
     link_partial(to, run);
     to->empty_runs[run->size_class] += empty;
 }
@@ -301,7 +305,8 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
         !free_fill_is_intact(block, run->block_size))
         *status = KM_CORRUPTED;
     if (*status != KM_OK) {
-        run->free_map[index / 64] |= (uint64_t)1 << (index % 64);
+        __atomic_fetch_or(&run->free_map[index / 64], (uint64_t)1 << (index % 64),
+                          __ATOMIC_RELAXED);
         return NULL;
     }
     count_as_taken(pool, run);
@@ -336,11 +341,11 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
     return (void *)block;
 }
 
-/* Counts block index, free in the map already, as free for allocation: relists the run, and
- * gives an empty one back. */
 /* Counts block index, free in the map already, as free for allocation: relists the run in its
- * pool, and gives an empty one back beyond what the pool keeps, or, without the lock, marks the
- * pool's cache to give it back at its next locked call. */
+ * pool, and gives an empty one of the heap's pool back beyond what the pool keeps. An empty run
+ * of a thread's pool beyond that marks the cache instead, which gives it back with the fast
+ * paths stopped (trim_own_cache): other threads free its blocks without the lock, and may be
+ * doing so now. */
 static inline __attribute__((always_inline)) void
 count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool locked)
 {
@@ -353,12 +358,11 @@ count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool 
         rebin(pool, run);
     if (run->free_count < run->block_count)
         return;
-    if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || !locked) {
+    if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || !locked || pool != &heap->pool) {
         if (pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
             km_thread_cache_of_pool(pool)->trim = true;
         return;
     }
-    (void)heap;
     unlink_partial(pool, run);
     km_segment_give_slots_locked(run->segment, run->head_slot);
 }
@@ -372,7 +376,8 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
      * quarantine (its ring could not grow) must not keep its exact bit. */
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
         ref->run->exact_map[ref->index / 64] &= ~bit;
-    ref->run->free_map[ref->index / 64] |= bit;
+    /* Atomic: in a thread's run, other threads free blocks of the word in their fast paths. */
+    __atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_RELEASE);
     count_as_free(heap, pool_of(ref->run), ref->run, ref->index, true);
 }
 
@@ -386,9 +391,8 @@ bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref
     return true;
 }
 
-km_status km_run_free_remote_locked(km_heap *heap, const km_block_ref *ref)
+km_status km_run_free_remote(const km_block_ref *ref)
 {
-    (void)heap;
     km_run *run = ref->run;
     uint64_t bit = (uint64_t)1 << (ref->index % 64);
     if (__atomic_fetch_or(&run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
