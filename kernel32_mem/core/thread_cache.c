@@ -11,11 +11,14 @@
  * the lock as before: a run that needs pages committed, a class with no run with room (the
  * thread takes over the heap's fullest, or makes one), spans and large blocks.
  *
- * A thread that frees a block of another thread's run does it under the lock, but may not touch
- * that run's lists: it sets the block's bit in the free map with an atomic or (the owner clears
- * and sets bits of its runs with atomic operations too), counts it in the run's remote count and
- * lists the run for its owner, which counts those blocks in when it next runs out of room in a
- * class. The free map stays the one truth: of two frees of a block racing on two threads, one
+ * A thread that frees a block of another thread's run may not touch that run's lists: it sets
+ * the block's bit in the free map with an atomic or (the owner clears and sets bits of its runs
+ * with atomic operations too), counts it in the run's remote count and lists the run for its
+ * owner, which counts those blocks in when it next runs out of room in a class. A thread with a
+ * cache does this in its own fast path, without the lock: a thread's runs leave its cache only
+ * with the fast paths stopped (an empty run beyond what the cache keeps is given back by
+ * trim_own_cache, which stops them), so the run stays the owner's while the free lasts. A thread
+ * without one does it under the lock. The free map stays the one truth: of two frees of a block racing on two threads, one
  * finds the bit set, and a lookup that finds it clear reads a whole size code. Windows' whole-heap
  * operations need every run as it is, so HeapLock, HeapWalk, HeapValidate of the whole heap,
  * HeapSummary, HeapCompact, snapshots and HeapDestroy first stop the fast paths
