@@ -16,11 +16,15 @@ static inline size_t km_thread_cache_first_probe(uintptr_t self)
     return (size_t)((self * 0x9e3779b97f4a7c15ull) >> 60);
 }
 
-/* The calling thread's cache in the heap, or NULL; any thread, no lock. */
+/* The calling thread's cache in the heap, or NULL; any thread, no lock. The first probe, where
+ * a thread's entry almost always is, is tried before the loop. */
 static inline km_thread_cache *km_thread_cache_find(km_thread_cache *caches, uintptr_t self)
 {
     size_t start = km_thread_cache_first_probe(self);
-    for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
+    if (__builtin_expect(atomic_load_explicit(&caches[start].thread, memory_order_relaxed) == self,
+                         1))
+        return &caches[start];
+    for (size_t i = 1; i < KM_THREAD_CACHES; i++) {
         km_thread_cache *cache = &caches[(start + i) % KM_THREAD_CACHES];
         if (atomic_load_explicit(&cache->thread, memory_order_relaxed) == self)
             return cache;
