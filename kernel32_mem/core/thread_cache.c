@@ -132,6 +132,8 @@ void km_thread_caches_stop_locked(km_heap *heap)
     km_thread_cache *caches = atomic_load_explicit(&heap->caches, memory_order_relaxed);
     if (!caches)
         return;
+    /* Every fast path is left before any cache's remote frees are counted: a thread still in
+     * one may be freeing a block of any other thread's run, and listing it for that thread. */
     for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
         km_thread_cache *cache = &caches[i];
         /* A fast path is a few hundred instructions: spin, then let its thread run. */
@@ -139,6 +141,9 @@ void km_thread_caches_stop_locked(km_heap *heap)
              spins++)
             if (spins > 64)
                 heap->lock.threads->yield();
+    }
+    for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
+        km_thread_cache *cache = &caches[i];
         if (!atomic_load_explicit(&cache->thread, memory_order_relaxed))
             continue;
         km_run_collect_remote(heap, cache);
