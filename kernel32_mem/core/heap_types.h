@@ -43,10 +43,10 @@
 /* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
 #define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
 
-/* Free slots kept committed for reuse (segment.c): at least this many, and up to a sixteenth of
+/* Free slots kept committed for reuse (segment.c): at least this many, and up to a 32nd of
  * the heap's committed memory. */
 #define KM_RETAINED_FREE_SLOTS 16
-#define KM_RETAINED_FREE_FRACTION 16
+#define KM_RETAINED_FREE_FRACTION 32
 
 typedef enum km_slot_kind {
     KM_SLOT_FREE = 0, /* what a fresh descriptor reads as */

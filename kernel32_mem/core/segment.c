@@ -18,7 +18,7 @@
  * Each slot's committed pages form a prefix of the slot. A slot handed out is committed as far as
  * its run or span needs. A freed slot keeps its pages and joins the segment's retained list; new
  * runs and spans take retained slots before any other, so that runs made and returned as a
- * program's blocks come and go cost no system call. The heap retains at most a sixteenth of its
+ * program's blocks come and go cost no system call. The heap retains at most a 32nd of its
  * committed memory this way (and at least KM_RETAINED_FREE_SLOTS slots): past that, the slots
  * free the longest are decommitted first, so memory the program stopped using goes back to the
  * system while memory it keeps cycling through stays. HeapCompact returns them all.
@@ -203,22 +203,45 @@ static size_t pages_needed(size_t bytes, size_t page)
     return pages < per_slot ? pages : per_slot;
 }
 
+/* The pages slot `i` of a run or span committed through committed_bytes needs. */
+static size_t pages_wanted(size_t i, size_t committed_bytes, size_t page)
+{
+    size_t offset = i << KM_SLOT_SHIFT;
+    return committed_bytes > offset ? pages_needed(committed_bytes - offset, page) : 0;
+}
+
+/* Commits what slots [slot, slot + count) lack of their first committed_bytes, in one request
+ * for each stretch of missing pages: a stretch may run from one slot's committed prefix across
+ * the next slots, and costs one system call, not one per slot. */
 km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_t count,
                                          size_t committed_bytes)
 {
     size_t page = segment->heap->pages->page_size;
-    for (size_t i = 0; i < count; i++) {
-        size_t offset = i << KM_SLOT_SHIFT;
-        size_t wanted = committed_bytes > offset ? pages_needed(committed_bytes - offset, page) : 0;
+    size_t i = 0;
+    while (i < count) {
         km_slot *s = &segment->slots[slot + i];
-        if (s->committed_pages >= wanted)
+        if (s->committed_pages >= pages_wanted(i, committed_bytes, page)) {
+            i++;
             continue;
+        }
+        /* A stretch goes on into the next slot while this one is wanted whole and the next
+         * has nothing committed. */
+        size_t last = i;
+        while (last + 1 < count &&
+               pages_wanted(last, committed_bytes, page) * page == KM_SLOT_SIZE &&
+               segment->slots[slot + last + 1].committed_pages == 0 &&
+               pages_wanted(last + 1, committed_bytes, page) > 0)
+            last++;
         uintptr_t start = km_slot_address(segment, slot + i) + (size_t)s->committed_pages * page;
-        km_status status =
-            km_heap_commit_locked(segment->heap, start, (wanted - s->committed_pages) * page);
+        uintptr_t end = km_slot_address(segment, slot + last) +
+                        pages_wanted(last, committed_bytes, page) * page;
+        km_status status = km_heap_commit_locked(segment->heap, start, end - start);
         if (status != KM_OK)
             return status;
-        s->committed_pages = (uint8_t)wanted;
+        for (size_t j = i; j <= last; j++)
+            segment->slots[slot + j].committed_pages =
+                (uint8_t)pages_wanted(j, committed_bytes, page);
+        i = last + 1;
     }
     return KM_OK;
 }
