@@ -33,7 +33,8 @@
  *   intact, or the block reported corrupted). A block of a run whose bit is set is KM_FREED:
  *   a second free of it is a double free.
  * - A run is listed in its class's bin for how full it is exactly when it has a free block; an
- *   empty run goes back to its segment unless it is the class's one kept empty run.
+ *   empty run goes back to its segment unless it is the class's one kept empty run (in a
+ *   thread's pool, when the pool is next trimmed, with the fast paths stopped).
  * - heap->outsized_bytes is the sum of the requested sizes of busy spans and large blocks; a
  *   run block's requested size is in its code alone, and HeapSummary adds them up from there
  *   (so a free of a run block needs nothing of the block itself). committed_bytes and
@@ -594,8 +595,10 @@ void *km_heap_alloc(km_heap *heap, unsigned flags, size_t size, km_status *statu
 static bool is_cache_pool(km_heap *heap, const km_run_pool *pool)
 {
     km_thread_cache *caches = atomic_load_explicit(&heap->caches, memory_order_relaxed);
+    if (!caches)
+        return false;
     uintptr_t first = (uintptr_t)&caches[0].pool, address = (uintptr_t)pool;
-    return caches && address >= first && address <= (uintptr_t)&caches[KM_THREAD_CACHES - 1].pool &&
+    return address >= first && address <= (uintptr_t)&caches[KM_THREAD_CACHES - 1].pool &&
            (address - first) % sizeof(km_thread_cache) == 0;
 }
 

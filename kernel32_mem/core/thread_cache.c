@@ -18,13 +18,13 @@
  * cache does this in its own fast path, without the lock: a thread's runs leave its cache only
  * with the fast paths stopped (an empty run beyond what the cache keeps is given back by
  * trim_own_cache, which stops them), so the run stays the owner's while the free lasts. A thread
- * without one does it under the lock. The free map stays the one truth: of two frees of a block racing on two threads, one
- * finds the bit set, and a lookup that finds it clear reads a whole size code. Windows' whole-heap
- * operations need every run as it is, so HeapLock, HeapWalk, HeapValidate of the whole heap,
- * HeapSummary, HeapCompact, snapshots and HeapDestroy first stop the fast paths
- * (km_thread_caches_stop_locked): with the lock held they raise `stopped`, wait until no thread is
- * inside a fast path, and take every cache's remote frees and allocation counts into the heap. A
- * fast path that starts while stopped takes the lock instead, and so waits for HeapUnlock.
+ * without one does it under the lock. The free map stays the one truth: of two frees of a block
+ * racing on two threads, one finds the bit set, and a lookup that finds it clear reads a whole
+ * size code. Windows' whole-heap operations need every run as it is, so HeapLock, HeapWalk,
+ * HeapValidate of the whole heap, HeapSummary, HeapCompact, snapshots and HeapDestroy first stop
+ * the fast paths (km_thread_caches_stop_locked): with the lock held they raise `stopped`, wait
+ * until no thread is inside a fast path, and then count every cache's remote frees in. A fast
+ * path that starts while stopped takes the lock instead, and so waits for HeapUnlock.
  * HeapCompact also hands every cache's runs back to the heap, so that empty runs can go back to the
  * system.
  *
