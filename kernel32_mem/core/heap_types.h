@@ -127,6 +127,7 @@ typedef struct km_thread_cache {
     _Atomic uintptr_t thread;      /* km_thread_id of its thread; 0: unused */
     _Atomic unsigned active;       /* the thread is in a call's fast path */
     bool trim;                     /* the pool holds more empty runs than it keeps */
+    size_t surplus;                /* bytes of runs that became empty beyond those, since */
     _Atomic(km_run *) remote_runs; /* its runs with blocks other threads freed */
     km_run_pool pool;
 } km_thread_cache;

@@ -341,6 +341,20 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
     return (void *)block;
 }
 
+/* Trimming a thread's pool stops every fast path, so a pool is trimmed once the runs that became
+ * empty beyond what it keeps add up to KM_CACHE_TRIM_BYTES, not at each one: a thread churning a
+ * class of one-slot runs stops the others a few times less often, for at most that much memory
+ * kept committed. */
+#define KM_CACHE_TRIM_BYTES ((size_t)256 << 10)
+
+static void note_surplus(const km_heap *heap, km_run_pool *pool, const km_run *run)
+{
+    km_thread_cache *cache = km_thread_cache_of_pool(pool);
+    cache->surplus += (size_t)heap->run_slots[run->size_class] << KM_SLOT_SHIFT;
+    if (cache->surplus >= KM_CACHE_TRIM_BYTES)
+        cache->trim = true;
+}
+
 /* Counts block index, free in the map already, as free for allocation: relists the run in its
  * pool, and gives an empty one of the heap's pool back beyond what the pool keeps. An empty run
  * of a thread's pool beyond that marks the cache instead, which gives it back with the fast
@@ -360,7 +374,7 @@ count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool 
         return;
     if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || !locked || pool != &heap->pool) {
         if (pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
-            km_thread_cache_of_pool(pool)->trim = true;
+            note_surplus(heap, pool, run);
         return;
     }
     unlink_partial(pool, run);
@@ -429,7 +443,7 @@ void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
                 rebin(pool, run);
             if (run->free_count == run->block_count &&
                 pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
-                cache->trim = true;
+                note_surplus(heap, pool, run);
         }
         run = next;
     }
@@ -438,6 +452,8 @@ void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
 
 void km_run_trim_locked(km_heap *heap, km_run_pool *pool)
 {
+    if (pool != &heap->pool)
+        km_thread_cache_of_pool(pool)->surplus = 0;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
         km_run *run = pool->partial[c][KM_RUN_BINS - 1];
         while (run && pool->empty_runs[c] > KM_EMPTY_RUNS_KEPT) {

@@ -167,6 +167,7 @@ static void give_up(km_heap *heap, km_thread_cache *cache)
     km_run_pool_return_locked(heap, &cache->pool);
     memset(&cache->pool, 0, sizeof cache->pool);
     cache->trim = false;
+    cache->surplus = 0;
     atomic_store_explicit(&cache->thread, 0, memory_order_release);
 }
 
