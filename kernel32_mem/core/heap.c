@@ -22,7 +22,8 @@
  * in the slack at the block's end, proved by a guard byte before it and sealed by a byte right
  * after the request (slack_code.h); so a request of 64 bytes takes a block of 64. An overflow of
  * even one byte past the request is found by validation (and by every call in the debug modes);
- * one that reaches the next block, by the free of that block too, as on Windows.
+ * one that reaches the next block, by the free of that block too (by its own thread, or under
+ * the lock), as on Windows.
  *
  * INVARIANTS.
  * - A pointer is a busy block of the heap exactly when: it lies in one of the heap's segments,
@@ -486,11 +487,10 @@ __attribute__((noinline)) static void *alloc_outsized_locked(km_heap *heap, size
 static void *alloc_locked(km_heap *heap, km_run_pool *pool, size_t size, size_t reserve_at_least,
                           km_status *status)
 {
-    void *block;
-    size_t tail = km_fence_reach(heap);
-    if (size <= KM_RUN_BLOCK_MAX - tail && !is_page_heap_request(heap, size))
-        return km_run_alloc_locked(heap, pool, km_size_class_of(size + tail), size, status);
-    block = alloc_outsized_locked(heap, size, tail, reserve_at_least, status);
+    size_t run_tail = km_run_tail_reach(heap);
+    if (size <= KM_RUN_BLOCK_MAX - run_tail && !is_page_heap_request(heap, size))
+        return km_run_alloc_locked(heap, pool, km_size_class_of(size + run_tail), size, status);
+    void *block = alloc_outsized_locked(heap, size, km_fence_reach(heap), reserve_at_least, status);
     if (block)
         heap->outsized_bytes += size;
     return block;
@@ -632,17 +632,12 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
     return km_run_free_remote(&ref) == KM_OK;
 }
 
-/* Gives back the empty runs the calling thread's cache holds beyond what it keeps, with the
- * fast paths stopped: other threads free blocks of its runs in theirs. */
+/* Gives back the empty runs the calling thread's cache holds beyond what it keeps: a stop does
+ * that for every cache marked for it (other threads free blocks of its runs in theirs, so its
+ * runs leave it only with the fast paths stopped). */
 __attribute__((noinline)) static void trim_own_cache(km_heap *heap)
 {
-    bool locked = km_heap_enter_stopped(heap, 0);
-    km_thread_cache *cache = km_thread_cache_own_locked(heap);
-    if (cache && cache->trim) {
-        km_run_trim_locked(heap, &cache->pool);
-        cache->trim = false;
-    }
-    km_heap_leave_stopped(heap, locked);
+    km_heap_leave_stopped(heap, km_heap_enter_stopped(heap, 0));
 }
 
 km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
@@ -692,8 +687,7 @@ static bool resize_outsized_in_place(km_heap *heap, km_block_ref *ref, size_t si
 static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
 {
     if (is_run_block(ref)) {
-        size_t tail = heap->debug & KM_HEAP_DEBUG_TAIL ? KM_HEAP_TAIL_BYTES : 0;
-        if (size > ref->capacity - tail)
+        if (size > ref->capacity - km_run_tail_reach(heap))
             return false;
         km_run_set_requested_locked(heap, ref->run, ref->index, ref->block, size);
         return true;

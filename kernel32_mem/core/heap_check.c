@@ -175,7 +175,7 @@ void km_heap_run_usage_locked(const km_heap *heap, size_t *busy_blocks, size_t *
     for (size_t i = 0; i < heap->segment_count; i++) {
         const km_segment *segment = heap->segments[i];
         size_t described = segment->described;
-        for (size_t slot = segment->meta_slots; slot < described; slot += 1) {
+        for (size_t slot = segment->meta_slots; slot < described; slot++) {
             if (segment->slots[slot].kind != KM_SLOT_RUN)
                 continue;
             const km_run *run = &segment->runs[slot];

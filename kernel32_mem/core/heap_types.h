@@ -119,15 +119,17 @@ struct km_run_pool {
     uint32_t partial_runs[KM_SIZE_CLASS_COUNT];
     uint8_t partial_bins[KM_SIZE_CLASS_COUNT]; /* bit b: partial[class][b] is not empty */
     uint16_t empty_runs[KM_SIZE_CLASS_COUNT];  /* listed runs with no busy block */
+    /* Blocks' bytes of the empty runs beyond those each class keeps (a thread's pool, which
+     * gives them back when trimmed: run.c). */
+    size_t surplus;
 };
 
 /* A thread's part of a heap (thread_cache.c): the runs it allocates from and frees to without
  * the heap's lock. */
 typedef struct km_thread_cache {
-    _Atomic uintptr_t thread;      /* km_thread_id of its thread; 0: unused */
-    _Atomic unsigned active;       /* the thread is in a call's fast path */
-    bool trim;                     /* the pool holds more empty runs than it keeps */
-    size_t surplus;                /* bytes of runs that became empty beyond those, since */
+    _Atomic uintptr_t thread; /* km_thread_id of its thread; 0: unused */
+    _Atomic unsigned active;  /* the thread is in a call's fast path */
+    bool trim;                /* the pool's surplus (km_run_pool) is worth a stop to give back */
     _Atomic(km_run *) remote_runs; /* its runs with blocks other threads freed */
     km_run_pool pool;
 } km_thread_cache;
@@ -252,8 +254,8 @@ typedef struct km_block_ref {
     size_t index; /* within the run */
     size_t large_index;
     uintptr_t block;
-    size_t requested;
-    size_t capacity; /* bytes the block can hold without moving */
+    size_t requested; /* 0 for a run block found by a free, which reads nothing of the block */
+    size_t capacity;  /* bytes the block can hold without moving */
 } km_block_ref;
 
 /* heap.c */

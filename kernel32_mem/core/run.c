@@ -195,10 +195,10 @@ __attribute__((noinline)) static km_status commit_more(km_run *run, size_t neede
 {
     km_segment *segment = run->segment;
     size_t page = segment->heap->pages->page_size;
-    size_t run_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
+    size_t slots_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
     size_t wanted = (needed + KM_RUN_COMMIT_STEP + page - 1) & ~(page - 1);
-    if (wanted > run_bytes)
-        wanted = run_bytes;
+    if (wanted > slots_bytes)
+        wanted = slots_bytes;
     km_status status = km_segment_commit_slots_locked(segment, run->head_slot,
                                                       segment->slots[run->head_slot].span, wanted);
     if (status == KM_OK)
@@ -279,12 +279,32 @@ static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_cla
     return new_run(heap, pool, size_class, status);
 }
 
+/* Trimming a thread's pool stops every fast path, so a pool is trimmed once the runs that became
+ * empty beyond what it keeps add up to KM_CACHE_TRIM_BYTES, not at each one: a thread churning a
+ * class of one-slot runs stops the others a few times less often, for at most that much memory
+ * kept committed. */
+#define KM_CACHE_TRIM_BYTES ((size_t)256 << 10)
+
+static size_t run_bytes(const km_run *run)
+{
+    return (size_t)run->block_count * run->block_size;
+}
+
+/* A thread's pool holds one more empty run than its class keeps. */
+static void note_surplus(km_run_pool *pool, const km_run *run)
+{
+    pool->surplus += run_bytes(run);
+    if (pool->surplus >= KM_CACHE_TRIM_BYTES)
+        km_thread_cache_of_pool(pool)->trim = true;
+}
+
 /* Counts a block just taken from a listed run: the run is no longer empty, and leaves the lists
  * when it is full. */
 static inline __attribute__((always_inline)) void count_as_taken(km_run_pool *pool, km_run *run)
 {
-    if (run->free_count == run->block_count)
-        pool->empty_runs[run->size_class]--;
+    if (run->free_count == run->block_count &&
+        pool->empty_runs[run->size_class]-- > KM_EMPTY_RUNS_KEPT)
+        pool->surplus -= run_bytes(run) < pool->surplus ? run_bytes(run) : pool->surplus;
     if (--run->free_count == 0)
         unlink_partial(pool, run);
     else
@@ -341,27 +361,13 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
     return (void *)block;
 }
 
-/* Trimming a thread's pool stops every fast path, so a pool is trimmed once the runs that became
- * empty beyond what it keeps add up to KM_CACHE_TRIM_BYTES, not at each one: a thread churning a
- * class of one-slot runs stops the others a few times less often, for at most that much memory
- * kept committed. */
-#define KM_CACHE_TRIM_BYTES ((size_t)256 << 10)
-
-static void note_surplus(const km_heap *heap, km_run_pool *pool, const km_run *run)
-{
-    km_thread_cache *cache = km_thread_cache_of_pool(pool);
-    cache->surplus += (size_t)heap->run_slots[run->size_class] << KM_SLOT_SHIFT;
-    if (cache->surplus >= KM_CACHE_TRIM_BYTES)
-        cache->trim = true;
-}
-
 /* Counts block index, free in the map already, as free for allocation: relists the run in its
  * pool, and gives an empty one of the heap's pool back beyond what the pool keeps. An empty run
  * of a thread's pool beyond that marks the cache instead, which gives it back with the fast
  * paths stopped (trim_own_cache): other threads free its blocks without the lock, and may be
  * doing so now. */
-static inline __attribute__((always_inline)) void
-count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool locked)
+static inline __attribute__((always_inline)) void count_as_free(km_heap *heap, km_run_pool *pool,
+                                                                km_run *run, size_t index)
 {
     size_t word = index / 64;
     if (word < run->search_word)
@@ -372,9 +378,9 @@ count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t index, bool 
         rebin(pool, run);
     if (run->free_count < run->block_count)
         return;
-    if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || !locked || pool != &heap->pool) {
+    if (pool->empty_runs[run->size_class] < KM_EMPTY_RUNS_KEPT || pool != &heap->pool) {
         if (pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
-            note_surplus(heap, pool, run);
+            note_surplus(pool, run);
         return;
     }
     unlink_partial(pool, run);
@@ -392,7 +398,7 @@ void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
         ref->run->exact_map[ref->index / 64] &= ~bit;
     /* Atomic: in a thread's run, other threads free blocks of the word in their fast paths. */
     __atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_RELEASE);
-    count_as_free(heap, pool_of(ref->run), ref->run, ref->index, true);
+    count_as_free(heap, pool_of(ref->run), ref->run, ref->index);
 }
 
 bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
@@ -401,7 +407,7 @@ bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref
     /* An atomic set: a second free racing on another thread finds the bit set, or this does. */
     if (__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
         return false;
-    count_as_free(heap, pool, ref->run, ref->index, false);
+    count_as_free(heap, pool, ref->run, ref->index);
     return true;
 }
 
@@ -425,6 +431,7 @@ km_status km_run_free_remote(const km_block_ref *ref)
 
 void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
 {
+    (void)heap;
     km_run_pool *pool = &cache->pool;
     km_run *run = atomic_exchange_explicit(&cache->remote_runs, NULL, memory_order_acquire);
     while (run) {
@@ -443,17 +450,16 @@ void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
                 rebin(pool, run);
             if (run->free_count == run->block_count &&
                 pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
-                note_surplus(heap, pool, run);
+                note_surplus(pool, run);
         }
         run = next;
     }
-    (void)heap;
 }
 
 void km_run_trim_locked(km_heap *heap, km_run_pool *pool)
 {
-    if (pool != &heap->pool)
-        km_thread_cache_of_pool(pool)->surplus = 0;
+    (void)heap;
+    pool->surplus = 0;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
         km_run *run = pool->partial[c][KM_RUN_BINS - 1];
         while (run && pool->empty_runs[c] > KM_EMPTY_RUNS_KEPT) {
@@ -466,7 +472,6 @@ void km_run_trim_locked(km_heap *heap, km_run_pool *pool)
             run = next;
         }
     }
-    (void)heap;
 }
 
 void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool)
@@ -499,7 +504,7 @@ void km_run_hold_locked(km_heap *heap, km_run *run, size_t index)
 void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
 {
     run->exact_map[index / 64] &= ~((uint64_t)1 << (index % 64));
-    count_as_free(heap, pool_of(run), run, index, true);
+    count_as_free(heap, pool_of(run), run, index);
 }
 
 void km_run_release_empty_locked(km_heap *heap)

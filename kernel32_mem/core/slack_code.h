@@ -81,13 +81,15 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
     if (slack <= code_bytes)
         return;
     uintptr_t guard = (uintptr_t)end - code_bytes - 1;
-    ((uint8_t *)block)[requested] = km_slack_canary(heap, block + requested, slack);
     *(uint8_t *)guard = km_slack_canary(heap, guard, slack);
-    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2)
-        memset((uint8_t *)block + requested + 1, KM_HEAP_TAIL_FILL, slack - code_bytes - 2);
+    /* Tail checking puts Windows' fill right after the request, in place of the seal. */
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0))
+        memset((uint8_t *)block + requested, KM_HEAP_TAIL_FILL, guard - (block + requested));
+    else
+        ((uint8_t *)block)[requested] = km_slack_canary(heap, block + requested, slack);
 }
 
-/* Tail checking: the fill between the canary and the code is intact. */
+/* Tail checking: the fill between the request and the guard is intact. */
 static inline bool km_tail_is_intact(const uint8_t *fill, size_t length)
 {
     for (size_t i = 0; i < length; i++)
@@ -122,45 +124,57 @@ static inline bool km_run_is_exact(const km_run *run, size_t index)
     return (__atomic_load_n(&run->exact_map[index / 64], __ATOMIC_RELAXED) >> (index % 64)) & 1;
 }
 
+/* The slack the block's code says, and the code's length, once the guard before the code
+ * proves it; false for a damaged code or guard. */
+static inline bool km_run_slack_locked(const km_heap *heap, const km_run *run, uintptr_t block,
+                                       size_t *slack, size_t *code_bytes)
+{
+    const uint8_t *end = (const uint8_t *)(block + run->block_size);
+    if (!km_slack_decode(run, end, slack, code_bytes))
+        return false;
+    uintptr_t guard = (uintptr_t)end - *code_bytes - 1;
+    return *slack <= *code_bytes || *(const uint8_t *)guard == km_slack_canary(heap, guard, *slack);
+}
+
 /* The block's requested size, read from its code, which the guard before it proves; the seal
  * after the request is not read (km_run_requested_sealed_locked reads it too). */
 static inline km_status km_run_requested_locked(const km_heap *heap, const km_run *run,
                                                 size_t index, uintptr_t block, size_t *requested)
 {
-    if (km_run_is_exact(run, index)) {
-        *requested = run->block_size;
-        return KM_OK;
-    }
-    const uint8_t *end = (const uint8_t *)(block + run->block_size);
-    size_t slack, code_bytes;
-    if (!km_slack_decode(run, end, &slack, &code_bytes))
-        return KM_CORRUPTED;
-    uintptr_t guard = (uintptr_t)end - code_bytes - 1;
-    if (slack > code_bytes && *(const uint8_t *)guard != km_slack_canary(heap, guard, slack))
+    size_t slack = 0, code_bytes;
+    if (!km_run_is_exact(run, index) && !km_run_slack_locked(heap, run, block, &slack, &code_bytes))
         return KM_CORRUPTED;
     *requested = run->block_size - slack;
     return KM_OK;
 }
 
-/* The same, with the seal after the request checked too, and in tail checking the fill between
- * the seal and the guard: what validation reads, and every call in the debug modes. */
+/* The same, with the seal after the request checked too (in tail checking, the fill from the
+ * request to the guard): what validation reads, and every call in the debug modes. */
 static inline km_status km_run_requested_sealed_locked(const km_heap *heap, const km_run *run,
                                                        size_t index, uintptr_t block,
                                                        size_t *requested)
 {
-    if (km_run_requested_locked(heap, run, index, block, requested) != KM_OK)
-        return KM_CORRUPTED;
-    if (km_run_is_exact(run, index))
+    if (km_run_is_exact(run, index)) {
+        *requested = run->block_size;
         return KM_OK;
+    }
     size_t slack, code_bytes;
-    km_slack_decode(run, (const uint8_t *)(block + run->block_size), &slack, &code_bytes);
-    if (slack > code_bytes &&
-        ((const uint8_t *)block)[*requested] != km_slack_canary(heap, block + *requested, slack))
+    if (!km_run_slack_locked(heap, run, block, &slack, &code_bytes))
         return KM_CORRUPTED;
-    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) && slack > code_bytes + 2 &&
-        !km_tail_is_intact((const uint8_t *)block + *requested + 1, slack - code_bytes - 2))
-        return KM_CORRUPTED;
-    return KM_OK;
+    *requested = run->block_size - slack;
+    if (slack <= code_bytes)
+        return KM_OK;
+    uintptr_t seal = block + *requested, guard = block + run->block_size - code_bytes - 1;
+    if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0))
+        return km_tail_is_intact((const uint8_t *)seal, guard - seal) ? KM_OK : KM_CORRUPTED;
+    return *(const uint8_t *)seal == km_slack_canary(heap, seal, slack) ? KM_OK : KM_CORRUPTED;
+}
+
+/* Bytes a run block needs past its request in tail checking: Windows' 16 bytes of fill, then
+ * the guard and the longest code. */
+static inline size_t km_run_tail_reach(const km_heap *heap)
+{
+    return __builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) ? KM_HEAP_TAIL_BYTES + 1 + 3 : 0;
 }
 
 /* The block before index, if busy, is sealed off from it: its guard and code are intact. */

@@ -7,7 +7,8 @@
  * from then on takes runs into the entry's pool: the runs it allocates from are its own, listed
  * in its pool and changed by it alone. Its allocations from those runs, and its frees of their
  * blocks, take no lock: the fast path (heap.c) reads the block's run from the owner map and the
- * run's pool from its record, and goes on only if the pool is the thread's. Anything else takes
+ * run's pool from its record, and goes on only if the pool is the thread's, or another thread's
+ * (below). Anything else takes
  * the lock as before: a run that needs pages committed, a class with no run with room (the
  * thread takes over the heap's fullest, or makes one), spans and large blocks.
  *
@@ -167,7 +168,6 @@ static void give_up(km_heap *heap, km_thread_cache *cache)
     km_run_pool_return_locked(heap, &cache->pool);
     memset(&cache->pool, 0, sizeof cache->pool);
     cache->trim = false;
-    cache->surplus = 0;
     atomic_store_explicit(&cache->thread, 0, memory_order_release);
 }
 

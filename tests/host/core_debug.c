@@ -55,6 +55,27 @@ static void tail_checking_finds_overflows_of_1_8_and_16_bytes(void **state)
     assert_true(km_heap_validate(heap, 0, NULL));
 }
 
+/* As on Windows, tail checking leaves 16 bytes of 0xAB right after every run block's request,
+ * whatever its class leaves besides, also after a resize in place. */
+static void tail_checking_fills_16_bytes_after_each_request(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    assert_true(km_heap_set_debug(heap, KM_HEAP_DEBUG_TAIL));
+    km_status status;
+    for (size_t request = 0; request <= 5000; request += request < 300 ? 1 : 97) {
+        unsigned char *block = alloc_ok(heap, request);
+        for (size_t i = 0; i < 16; i++)
+            assert_int_equal(block[request + i], 0xab);
+        size_t smaller = request / 2;
+        assert_ptr_equal(km_heap_realloc(heap, KM_HEAP_IN_PLACE_ONLY, block, smaller, &status),
+                         block);
+        for (size_t i = 0; i < 16; i++)
+            assert_int_equal(block[smaller + i], 0xab);
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
 /* Spans (100 KiB) and large blocks (1 MiB) have no slack code: tail checking fences them with
  * 16 bytes of 0xAB, checked on size, free and validate, and kept through a resize in place. */
 static void tail_checking_fences_spans_and_large_blocks(void **state)
@@ -218,6 +239,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_growable, teardown)
         T(by_default_an_exact_fit_overflow_goes_unseen),
         T(tail_checking_finds_overflows_of_1_8_and_16_bytes),
+        T(tail_checking_fills_16_bytes_after_each_request),
         T(validate_all_makes_any_damage_the_next_calls_error),
         T(page_heap_blocks_end_against_their_guard),
         T(tail_checking_fences_spans_and_large_blocks),

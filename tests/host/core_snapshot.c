@@ -120,7 +120,7 @@ static void a_snapshot_names_every_block_with_its_state(void **state)
     void *span = alloc_ok(heap, 200000);
     void *large = alloc_ok(heap, 4 << 20);
     assert_int_equal(km_heap_free(heap, 0, freed), KM_OK);
-    ((char *)overflowed)[100] ^= 0x55; /* the canary after the request */
+    ((char *)overflowed)[100] ^= 0x55; /* the seal after the request */
 
     char *json = snapshot_of(heap, &f->pages.pages);
     assert_non_null(strstr(json, "{\"format\":\"kernel32_mem.snapshot\",\"version\":1,"));
