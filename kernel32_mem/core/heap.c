@@ -252,9 +252,8 @@ bool km_heap_set_debug(km_heap *heap, unsigned modes)
 {
     bool locked = km_heap_enter_stopped(heap, 0);
     km_thread_caches_return_locked(heap);
-    size_t busy_blocks, bytes;
-    km_heap_run_usage_locked(heap, &busy_blocks, &bytes);
-    bool unused = busy_blocks == 0 && heap->outsized_bytes == 0 && heap->large.count == 0;
+    bool unused =
+        km_heap_runs_are_empty_locked(heap) && heap->outsized_bytes == 0 && heap->large.count == 0;
     for (unsigned c = 0; unused && c < KM_SIZE_CLASS_COUNT; c++)
         unused = heap->pool.partial_runs[c] == 0;
     if (unused)
@@ -514,15 +513,13 @@ static inline bool run_is_callers(km_heap *heap, const km_run *run)
 }
 
 /* Frees the block; KM_CORRUPTED (the block freed all the same) when a block leaving the
- * quarantine was found damaged. */
+ * quarantine was found damaged; KM_FREED when another thread's free of it came first. */
 static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap,
                                                                    const km_block_ref *ref)
 {
     if (__builtin_expect(is_run_block(ref) && heap->quarantine.limit == 0, 1)) {
-        if (__builtin_expect(run_is_callers(heap, ref->run), 1)) {
-            km_run_free_locked(heap, ref);
-            return KM_OK;
-        }
+        if (__builtin_expect(run_is_callers(heap, ref->run), 1))
+            return km_run_free_locked(heap, ref) ? KM_OK : KM_FREED;
         return km_run_free_remote(ref);
     }
     if (!ref->segment) {
@@ -540,8 +537,7 @@ static inline __attribute__((always_inline)) km_status free_locked(km_heap *heap
         if (held != KM_NO_MEMORY)
             return held;
     }
-    km_run_free_locked(heap, ref);
-    return KM_OK;
+    return km_run_free_locked(heap, ref) ? KM_OK : KM_FREED;
 }
 
 /* The fast path's allocation: a block of the cache's runs, or NULL for the locked path. */

@@ -169,35 +169,54 @@ bool km_heap_is_consistent_locked(const km_heap *heap)
            large_table_is_consistent(heap, &outsized) && outsized == heap->outsized_bytes;
 }
 
-void km_heap_run_usage_locked(const km_heap *heap, size_t *busy_blocks, size_t *bytes)
+/* Calls visit for every run of the heap (fast paths stopped, or the lock held by the caller of
+ * a heap without caches). */
+static bool every_run(const km_heap *heap, bool (*visit)(const km_heap *, const km_run *, void *),
+                      void *context)
 {
-    *busy_blocks = *bytes = 0;
     for (size_t i = 0; i < heap->segment_count; i++) {
         const km_segment *segment = heap->segments[i];
-        size_t described = segment->described;
-        for (size_t slot = segment->meta_slots; slot < described; slot++) {
-            if (segment->slots[slot].kind != KM_SLOT_RUN)
-                continue;
-            const km_run *run = &segment->runs[slot];
-            for (size_t index = 0; index < run->block_count; index++) {
-                if (km_run_is_block_free(run, index))
-                    continue;
-                size_t requested;
-                uintptr_t block = run->first_block + index * run->block_size;
-                if (km_run_requested_locked(heap, run, index, block, &requested) != KM_OK)
-                    requested = run->block_size;
-                ++*busy_blocks;
-                *bytes += requested;
-            }
-        }
+        for (size_t slot = segment->meta_slots; slot < segment->described; slot++)
+            if (segment->slots[slot].kind == KM_SLOT_RUN &&
+                !visit(heap, &segment->runs[slot], context))
+                return false;
     }
+    return true;
+}
+
+/* Adds the run's busy blocks' requested bytes to *context, a damaged code counting its block's
+ * whole size. */
+static bool add_requested(const km_heap *heap, const km_run *run, void *context)
+{
+    size_t *bytes = context;
+    for (size_t index = 0; index < run->block_count; index++) {
+        if (km_run_is_block_free(run, index))
+            continue;
+        size_t requested;
+        uintptr_t block = run->first_block + index * run->block_size;
+        if (km_run_requested_locked(heap, run, index, block, &requested) != KM_OK)
+            requested = run->block_size;
+        *bytes += requested;
+    }
+    return true;
 }
 
 size_t km_heap_allocated_locked(const km_heap *heap)
 {
-    size_t busy_blocks, bytes;
-    km_heap_run_usage_locked(heap, &busy_blocks, &bytes);
-    return heap->outsized_bytes + bytes;
+    size_t bytes = heap->outsized_bytes;
+    every_run(heap, add_requested, &bytes);
+    return bytes;
+}
+
+static bool is_empty(const km_heap *heap, const km_run *run, void *context)
+{
+    (void)heap, (void)context;
+    return run->free_count == run->block_count;
+}
+
+bool km_heap_runs_are_empty_locked(const km_heap *heap)
+{
+    return every_run(heap, is_empty, NULL);
 }
 
 bool km_heap_validate(km_heap *heap, unsigned flags, const void *block)

@@ -196,7 +196,7 @@ struct km_heap {
     size_t next_segment_slots;
     size_t retained_free_slots;
     /* Bytes requested by busy spans and large blocks. A run block's request is in its code
-     * alone, so that freeing one reads nothing of it (km_heap_run_usage_locked adds them up). */
+     * alone, so that freeing one reads nothing of it (km_heap_allocated_locked adds them up). */
     size_t outsized_bytes;
     size_t committed_bytes;
     size_t reserved_bytes;
@@ -313,8 +313,9 @@ void km_heap_init_run_geometry(km_heap *heap);
  * none with room); pool is the heap's, or the calling thread's cache's. */
 void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size,
                           km_status *status);
-/* Frees a block of a run of the heap's pool, or of the calling thread's. */
-void km_run_free_locked(km_heap *heap, const km_block_ref *ref);
+/* Frees a block of a run of the heap's pool, or of the calling thread's; false when the block
+ * was free already (another thread's free of it won a race with this one). */
+bool km_run_free_locked(km_heap *heap, const km_block_ref *ref);
 /* The fast path's: a block from the pool's runs as far as their pages are committed, or NULL;
  * a block of one of the pool's runs freed. No lock: only the pool's thread calls these. */
 void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size);
@@ -329,7 +330,7 @@ km_status km_run_free_remote(const km_block_ref *ref);
  * the lock holder while fast paths are stopped. */
 void km_run_collect_remote(km_heap *heap, km_thread_cache *cache);
 /* Gives back the pool's empty runs beyond what it keeps. */
-void km_run_trim_locked(km_heap *heap, km_run_pool *pool);
+void km_run_trim_locked(km_run_pool *pool);
 /* Hands every run of a thread's pool to the heap's (fast paths stopped). */
 void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool);
 /* The index of the block `offset` bytes into a run of blocks of block_size with the given
@@ -365,11 +366,10 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size, 
 
 /* heap_check.c: the whole heap's consistency (HeapValidate without a block). */
 bool km_heap_is_consistent_locked(const km_heap *heap);
-/* The busy blocks of the heap's runs and the bytes requested for them, read from their codes
- * (a damaged code counts its block's whole size); fast paths stopped. */
-void km_heap_run_usage_locked(const km_heap *heap, size_t *busy_blocks, size_t *bytes);
-/* Bytes requested by every busy block (fast paths stopped). */
+/* Bytes requested by every busy block: a run block's read from its code (fast paths stopped). */
 size_t km_heap_allocated_locked(const km_heap *heap);
+/* No run holds a busy block (fast paths stopped, every thread's remote frees counted in). */
+bool km_heap_runs_are_empty_locked(const km_heap *heap);
 
 /* quarantine.c */
 /* Starts a quarantine of `bytes` unless one was started. */

@@ -361,18 +361,20 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
     return (void *)block;
 }
 
-/* Counts block index, free in the map already, as free for allocation: relists the run in its
- * pool, and gives an empty one of the heap's pool back beyond what the pool keeps. An empty run
- * of a thread's pool beyond that marks the cache instead, which gives it back with the fast
- * paths stopped (trim_own_cache): other threads free its blocks without the lock, and may be
- * doing so now. */
-static inline __attribute__((always_inline)) void count_as_free(km_heap *heap, km_run_pool *pool,
-                                                                km_run *run, size_t index)
+/* Counts `freed` blocks of the run, free in the map already and none in a word before `word`,
+ * as free for allocation: relists
+ * the run in its pool, and gives an empty one of the heap's pool back beyond what the pool
+ * keeps. An empty run of a thread's pool beyond that counts as the pool's surplus instead, given
+ * back with the fast paths stopped (trim_own_cache): other threads free its blocks without the
+ * lock, and may be doing so now. */
+static inline __attribute__((always_inline)) void
+count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t word, size_t freed)
 {
-    size_t word = index / 64;
     if (word < run->search_word)
         run->search_word = (uint16_t)word;
-    if (run->free_count++ == 0)
+    bool was_full = run->free_count == 0;
+    run->free_count = (uint16_t)(run->free_count + freed);
+    if (was_full)
         link_partial(pool, run);
     else
         rebin(pool, run);
@@ -387,28 +389,32 @@ static inline __attribute__((always_inline)) void count_as_free(km_heap *heap, k
     km_segment_give_slots_locked(run->segment, run->head_slot);
 }
 
-void km_run_free_locked(km_heap *heap, const km_block_ref *ref)
+/* Sets the block free in its run's map and counts it in the pool; false when it was free
+ * already. An atomic set: of two frees racing on two threads, one finds the bit set. */
+static inline __attribute__((always_inline)) bool set_free(km_heap *heap, km_run_pool *pool,
+                                                           const km_block_ref *ref)
 {
     uint64_t bit = (uint64_t)1 << (ref->index % 64);
+    if (__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
+        return false;
+    count_as_free(heap, pool, ref->run, ref->index / 64, 1);
+    return true;
+}
+
+bool km_run_free_locked(km_heap *heap, const km_block_ref *ref)
+{
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0))
         fill_free(ref->block, ref->run->block_size);
     /* With a quarantine, a free block set in the exact map is a held one: a block freed past the
      * quarantine (its ring could not grow) must not keep its exact bit. */
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
-        ref->run->exact_map[ref->index / 64] &= ~bit;
-    /* Atomic: in a thread's run, other threads free blocks of the word in their fast paths. */
-    __atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_RELEASE);
-    count_as_free(heap, pool_of(ref->run), ref->run, ref->index);
+        ref->run->exact_map[ref->index / 64] &= ~((uint64_t)1 << (ref->index % 64));
+    return set_free(heap, pool_of(ref->run), ref);
 }
 
 bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
 {
-    uint64_t bit = (uint64_t)1 << (ref->index % 64);
-    /* An atomic set: a second free racing on another thread finds the bit set, or this does. */
-    if (__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
-        return false;
-    count_as_free(heap, pool, ref->run, ref->index);
-    return true;
+    return set_free(heap, pool, ref);
 }
 
 km_status km_run_free_remote(const km_block_ref *ref)
@@ -431,7 +437,6 @@ km_status km_run_free_remote(const km_block_ref *ref)
 
 void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
 {
-    (void)heap;
     km_run_pool *pool = &cache->pool;
     km_run *run = atomic_exchange_explicit(&cache->remote_runs, NULL, memory_order_acquire);
     while (run) {
@@ -440,25 +445,15 @@ void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
         atomic_store_explicit(&run->remote_listed, 0, memory_order_seq_cst);
         uint32_t freed = atomic_exchange_explicit(&run->remote_count, 0, memory_order_acquire);
         if (freed) {
-            /* Their bits are set already, perhaps before search_word. */
-            run->search_word = 0;
-            bool was_full = run->free_count == 0;
-            run->free_count = (uint16_t)(run->free_count + freed);
-            if (was_full)
-                link_partial(pool, run);
-            else
-                rebin(pool, run);
-            if (run->free_count == run->block_count &&
-                pool->empty_runs[run->size_class]++ >= KM_EMPTY_RUNS_KEPT)
-                note_surplus(pool, run);
+            /* Their bits are set already, anywhere in the run. */
+            count_as_free(heap, pool, run, 0, freed);
         }
         run = next;
     }
 }
 
-void km_run_trim_locked(km_heap *heap, km_run_pool *pool)
+void km_run_trim_locked(km_run_pool *pool)
 {
-    (void)heap;
     pool->surplus = 0;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
         km_run *run = pool->partial[c][KM_RUN_BINS - 1];
@@ -487,7 +482,7 @@ void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool)
             if (segment->slots[slot].kind == KM_SLOT_RUN && pool_of(&segment->runs[slot]) == pool)
                 atomic_store_explicit(&segment->runs[slot].pool, &heap->pool, memory_order_relaxed);
     }
-    km_run_trim_locked(heap, &heap->pool);
+    km_run_trim_locked(&heap->pool);
 }
 
 /* A held block is free in the map and set in the exact map, which a free block otherwise never
@@ -504,7 +499,7 @@ void km_run_hold_locked(km_heap *heap, km_run *run, size_t index)
 void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
 {
     run->exact_map[index / 64] &= ~((uint64_t)1 << (index % 64));
-    count_as_free(heap, pool_of(run), run, index);
+    count_as_free(heap, pool_of(run), run, index / 64, 1);
 }
 
 void km_run_release_empty_locked(km_heap *heap)

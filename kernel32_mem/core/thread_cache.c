@@ -149,7 +149,7 @@ void km_thread_caches_stop_locked(km_heap *heap)
             continue;
         km_run_collect_remote(heap, cache);
         if (cache->trim) {
-            km_run_trim_locked(heap, &cache->pool);
+            km_run_trim_locked(&cache->pool);
             cache->trim = false;
         }
     }

@@ -93,6 +93,18 @@ static void a_locked_heap_holds_a_thread_that_used_it_much(void **state)
     finish_waiter(thread, &run);
 }
 
+/* Waits for the threads and checks that each ended with exit code 0 (no failure counted). */
+static void join_threads_that_report_no_failure(HANDLE *threads, DWORD count, DWORD milliseconds)
+{
+    assert_int_equal(WaitForMultipleObjects(count, threads, TRUE, milliseconds), WAIT_OBJECT_0);
+    for (DWORD i = 0; i < count; i++) {
+        DWORD failures = 1;
+        GetExitCodeThread(threads[i], &failures);
+        assert_int_equal(failures, 0);
+        CloseHandle(threads[i]);
+    }
+}
+
 /* Threads churning their own blocks, each keeping LIVE of them, while this one walks the heap
  * under HeapLock: every walk sees between LIVE - 1 and LIVE busy blocks per thread (a thread may
  * be between a free and its allocation), of the sizes they were made with. */
@@ -148,13 +160,7 @@ static void a_walk_under_heap_lock_sees_every_threads_blocks(void **state)
         Sleep(1);
     }
     InterlockedExchange(&c.stop, 1);
-    assert_int_equal(WaitForMultipleObjects(WALK_THREADS, threads, TRUE, 30000), WAIT_OBJECT_0);
-    for (int i = 0; i < WALK_THREADS; i++) {
-        DWORD failed = 1;
-        GetExitCodeThread(threads[i], &failed);
-        assert_int_equal(failed, 0);
-        CloseHandle(threads[i]);
-    }
+    join_threads_that_report_no_failure(threads, WALK_THREADS, 30000);
     assert_true(HeapValidate(c.heap, 0, NULL));
     destroy_heap(c.heap);
 }
@@ -191,13 +197,7 @@ static void threads_contending_for_one_heap_all_finish(void **state)
         threads[i] = CreateThread(NULL, 0, contend, heap, 0, NULL);
         assert_non_null(threads[i]);
     }
-    assert_int_equal(WaitForMultipleObjects(THREADS, threads, TRUE, 60000), WAIT_OBJECT_0);
-    for (int i = 0; i < THREADS; i++) {
-        DWORD failures = 1;
-        GetExitCodeThread(threads[i], &failures);
-        assert_int_equal(failures, 0);
-        CloseHandle(threads[i]);
-    }
+    join_threads_that_report_no_failure(threads, THREADS, 60000);
     assert_true(HeapValidate(heap, 0, NULL));
     destroy_heap(heap);
 }
