@@ -178,8 +178,9 @@ static inline size_t km_run_tail_reach(const km_heap *heap)
 }
 
 /* The block before index, if busy, is sealed off from it: its guard and code are intact. */
-static inline bool km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run,
-                                                    size_t index)
+/* Inline: every free checks it, and the call would cost what the check does. */
+static inline __attribute__((always_inline)) bool
+km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run, size_t index)
 {
     if (index == 0 || km_run_is_block_free(run, index - 1))
         return true;
