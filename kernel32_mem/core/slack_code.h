@@ -177,8 +177,8 @@ static inline size_t km_run_tail_reach(const km_heap *heap)
     return __builtin_expect(heap->debug & KM_HEAP_DEBUG_TAIL, 0) ? KM_HEAP_TAIL_BYTES + 1 + 3 : 0;
 }
 
-/* The block before index, if busy, is sealed off from it: its guard and code are intact. */
-/* Inline: every free checks it, and the call would cost what the check does. */
+/* The block before index, if busy, is sealed off from it: its guard and code are intact.
+ * Inline: every free checks it, and a call would cost as much as the check. */
 static inline __attribute__((always_inline)) bool
 km_run_previous_is_intact_locked(const km_heap *heap, const km_run *run, size_t index)
 {
