@@ -134,7 +134,7 @@ typedef struct km_thread_cache {
     km_run_pool pool;
 } km_thread_cache;
 
-/* A run commits its slots as its blocks are handed out, this much ahead at a time. */
+/* A run commits its slots as its blocks are handed out, at first this much ahead (run.c). */
 #define KM_RUN_COMMIT_STEP ((size_t)16 << 10)
 
 #define KM_SPAN_CLASS 0xffffu

@@ -10,9 +10,10 @@
  *
  * The size a block was requested with is kept in the block's slack (core/slack_code.h).
  *
- * A run's slots are committed as allocation reaches them, KM_RUN_COMMIT_STEP ahead, so a size
- * class used for a handful of blocks costs a few pages, not the whole run; blocks are handed out
- * lowest first, so the committed part is always a prefix.
+ * A run's slots are committed as allocation reaches them, ahead by as much as the run has
+ * committed already (KM_RUN_COMMIT_STEP at first), so a size class used for a handful of blocks
+ * costs a few pages, not the whole run, and a run of big blocks fills in a few requests; blocks
+ * are handed out lowest first, so the committed part is always a prefix.
  *
  * A class keeps its runs with a free block in KM_RUN_BINS lists by how full they are, and
  * allocates from the fullest. Runs that have lost most of their blocks then get no new ones and
@@ -188,15 +189,22 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *poo
     return run;
 }
 
-/* Commits the run's slots to cover `needed` bytes, a step ahead; the slots' own records say
- * what is committed already, so pages a free slot kept committed cost nothing. Kept out of
- * line: allocation's fast path should not pay for this one's registers. */
+/* Commits the run's slots to cover `needed` bytes and as much again as the run has committed
+ * (KM_RUN_COMMIT_STEP at least): a run of big blocks grows in a few requests, not one per
+ * block, and a class used for a handful of small blocks still costs a few pages. Pages past the
+ * last block are committed with the rest, so that a slot the run gives back is whole for the
+ * next run (stopping at the last block saved 2% of committed memory in churn, for a third more
+ * requests). The slots' own records say what is committed already, so pages a free slot kept
+ * committed cost nothing. Kept out of line: allocation's fast path should not pay for this
+ * one's registers. */
 __attribute__((noinline)) static km_status commit_more(km_run *run, size_t needed)
 {
     km_segment *segment = run->segment;
     size_t page = segment->heap->pages->page_size;
     size_t slots_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
-    size_t wanted = (needed + KM_RUN_COMMIT_STEP + page - 1) & ~(page - 1);
+    size_t ahead =
+        run->committed_end > KM_RUN_COMMIT_STEP ? run->committed_end : KM_RUN_COMMIT_STEP;
+    size_t wanted = (needed + ahead + page - 1) & ~(page - 1);
     if (wanted > slots_bytes)
         wanted = slots_bytes;
     km_status status = km_segment_commit_slots_locked(segment, run->head_slot,
