@@ -77,6 +77,7 @@
 
 #include "core/align.h"
 #include "core/block_fence.h"
+#include "core/block_lookup.h"
 #include "core/heap_types.h"
 #include "core/slack_code.h"
 #include "core/thread_cache.h"
@@ -278,158 +279,14 @@ void km_heap_set_quarantine(km_heap *heap, size_t bytes)
     km_heap_leave_stopped(heap, locked);
 }
 
-static inline __attribute__((always_inline)) km_segment *segment_of(km_heap *heap,
-                                                                    uintptr_t address)
-{
-    if (heap->pages->owner_map) {
-        km_segment *segment = km_pages_owner(heap->pages->owner_map, address);
-        return segment && segment->heap == heap ? segment : NULL;
-    }
-    size_t low = 0, high = heap->segment_count;
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        km_segment *segment = heap->segments[middle];
-        if (address < segment->base)
-            high = middle;
-        else if (address - segment->base >= segment->size)
-            low = middle + 1;
-        else
-            return segment;
-    }
-    return NULL;
-}
-
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address)
 {
-    return segment_of(heap, address);
-}
-
-static bool has_fences(const km_heap *heap)
-{
-    return __builtin_expect((heap->debug & (KM_HEAP_DEBUG_TAIL | KM_HEAP_DEBUG_PAGE)) != 0, 0);
-}
-
-/* The fence of a span or large block; none for a run's block, whose slack code guards it. */
-static km_fence fence_of(const km_heap *heap, const km_block_ref *ref)
-{
-    if (!ref->segment)
-        return km_large_fence(heap, &heap->large.blocks[ref->large_index]);
-    if (ref->run->size_class == KM_SPAN_CLASS)
-        return km_span_fence(heap, ref->run);
-    return (km_fence){0};
-}
-
-/* The head slot of the run or span data lies in, and its kind; false when data lies in neither.
- * Reads the segment's descriptors alone. A thread cache's fast path reads them without the
- * lock, so the head found must still be a described slot whatever a racing change left. */
-static inline __attribute__((always_inline)) bool
-head_slot_of(const km_segment *segment, uintptr_t data, size_t *head, km_slot_kind *kind)
-{
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
-    if (!km_segment_describes(segment, slot))
-        return false;
-    if (segment->slots[slot].kind == KM_SLOT_TAIL)
-        slot -= segment->slots[slot].span;
-    if (!km_segment_describes(segment, slot))
-        return false;
-    *head = slot;
-    *kind = segment->slots[slot].kind;
-    return *kind == KM_SLOT_RUN || *kind == KM_SLOT_SPAN;
-}
-
-/* The index of the run's block at data; false when data is no whole number of blocks into the
- * run. The block size and its reciprocal come from the dense slot array, so the run record's
- * line with the free map word is fetched while the index is checked. */
-static inline __attribute__((always_inline)) bool run_index_of(const km_segment *segment,
-                                                               size_t head, const km_run *run,
-                                                               uintptr_t data, size_t *index)
-{
-    uintptr_t first_block = km_slot_address(segment, head) + KM_BLOCK_LEAD;
-    if (data < first_block)
-        return false;
-    size_t offset = data - first_block;
-    const km_slot *slot = &segment->slots[head];
-    *index = km_run_index(offset, slot->run.reciprocal);
-    __builtin_prefetch(&run->free_map[*index / 64 % KM_RUN_MAP_WORDS]);
-    return offset == *index * slot->run.block_size && *index < run->block_count;
-}
-
-/* What a lookup reads of a run block, once the heap's tables say it is a busy one
- * (slack_code.h): nothing (a free, which needs no size: the caller checks the guard of the block
- * before it), its code and guard (size and realloc, which need the size), or all that and its
- * seal (validation, and every call in the debug modes and with a quarantine). */
-typedef enum km_block_reading {
-    KM_READ_NOTHING,
-    KM_READ_CODE,
-    KM_READ_SEAL,
-} km_block_reading;
-
-static km_block_reading reading_for(const km_heap *heap, km_block_reading in_default_mode)
-{
-    return __builtin_expect(heap->debug != 0 || heap->quarantine.limit != 0, 0) ? KM_READ_SEAL
-                                                                                : in_default_mode;
-}
-
-/* Where data is in the heap (heap_types.h's km_block_ref), or why it is no busy block of it.
- * A run block's ref->requested is its size unless reading is KM_READ_NOTHING. Inline into free,
- * size and realloc: it is most of what a free costs. */
-static inline __attribute__((always_inline)) km_status
-find_block(km_heap *heap, uintptr_t data, km_block_reading reading, km_block_ref *ref)
-{
-    if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
-        return KM_INVALID_POINTER;
-    km_segment *segment = segment_of(heap, data);
-    if (!segment) {
-        size_t index;
-        if (!km_large_find_locked(&heap->large, data, &index))
-            return KM_INVALID_POINTER;
-        const km_large_block *block = &heap->large.blocks[index];
-        *ref = (km_block_ref){.large_index = index,
-                              .requested = block->requested,
-                              .capacity = block->reserved - block->data_offset};
-        return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
-    }
-
-    size_t slot;
-    km_slot_kind kind;
-    if (!head_slot_of(segment, data, &slot, &kind))
-        return KM_INVALID_POINTER;
-    km_run *run = km_segment_run_record(segment, slot);
-    if (kind == KM_SLOT_SPAN) {
-        if (data != km_slot_address(segment, slot) + KM_BLOCK_LEAD)
-            return KM_INVALID_POINTER;
-        *ref = (km_block_ref){.segment = segment,
-                              .run = run,
-                              .block = data,
-                              .requested = run->span_requested,
-                              .capacity = run->block_size};
-        return has_fences(heap) && !km_fence_is_intact(fence_of(heap, ref)) ? KM_CORRUPTED : KM_OK;
-    }
-    size_t index;
-    if (!run_index_of(segment, slot, run, data, &index))
-        return KM_INVALID_POINTER;
-    if (km_run_is_block_free(run, index))
-        return KM_FREED;
-    size_t requested = 0;
-    km_status status = KM_OK;
-    if (reading == KM_READ_SEAL)
-        status = km_run_requested_sealed_locked(heap, run, index, data, &requested);
-    else if (reading == KM_READ_CODE)
-        status = km_run_requested_locked(heap, run, index, data, &requested);
-    if (status != KM_OK)
-        return KM_CORRUPTED;
-    *ref = (km_block_ref){.segment = segment,
-                          .run = run,
-                          .index = index,
-                          .block = data,
-                          .requested = requested,
-                          .capacity = run->block_size};
-    return KM_OK;
+    return km_lookup_segment(heap, address);
 }
 
 km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref *ref)
 {
-    return find_block(heap, data, KM_READ_SEAL, ref);
+    return km_lookup_block(heap, data, KM_READ_SEAL, ref);
 }
 
 static bool is_large_request(const km_heap *heap, size_t size)
@@ -440,10 +297,10 @@ static bool is_large_request(const km_heap *heap, size_t size)
 /* Fences the span or large block just made at data, in the modes that fence them. */
 static void fence_new_block(km_heap *heap, void *data)
 {
-    if (!data || !has_fences(heap))
+    if (!data || !km_has_fences(heap))
         return;
     km_block_ref ref = {0};
-    km_segment *segment = segment_of(heap, (uintptr_t)data);
+    km_segment *segment = km_lookup_segment(heap, (uintptr_t)data);
     if (segment) {
         ref.segment = segment;
         ref.run =
@@ -451,7 +308,7 @@ static void fence_new_block(km_heap *heap, void *data)
     } else {
         km_large_find_locked(&heap->large, (uintptr_t)data, &ref.large_index);
     }
-    km_fence_write(fence_of(heap, &ref));
+    km_fence_write(km_fence_of_block(heap, &ref));
 }
 
 static bool is_page_heap_request(const km_heap *heap, size_t size)
@@ -609,15 +466,16 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
 {
     if (!km_is_aligned(data, KM_BLOCK_ALIGNMENT))
         return false;
-    km_segment *segment = segment_of(heap, data);
+    km_segment *segment = km_lookup_segment(heap, data);
     size_t slot, index;
     km_slot_kind kind;
-    if (!segment || !head_slot_of(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
+    if (!segment || !km_lookup_head_slot(segment, data, &slot, &kind) || kind != KM_SLOT_RUN)
         return false;
     km_run *run = km_segment_run_record(segment, slot);
     km_run_pool *pool = atomic_load_explicit(&run->pool, memory_order_acquire);
     bool own = pool == &cache->pool;
-    if ((!own && !is_cache_pool(heap, pool)) || !run_index_of(segment, slot, run, data, &index) ||
+    if ((!own && !is_cache_pool(heap, pool)) ||
+        !km_lookup_run_index(segment, slot, run, data, &index) ||
         km_run_is_block_free(run, index) ||
         (own && !km_run_previous_is_intact_locked(heap, run, index)))
         return false;
@@ -654,9 +512,10 @@ km_status km_heap_free(km_heap *heap, unsigned flags, void *block)
     }
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap) ? KM_CORRUPTED
-                                            : find_block(heap, (uintptr_t)block,
-                                                         reading_for(heap, KM_READ_NOTHING), &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : km_lookup_block(heap, (uintptr_t)block,
+                                             km_block_reading_for(heap, KM_READ_NOTHING), &ref);
     /* An overflow that reached this block from the one before is found here, where Windows
      * finds it: in the header the overflow ran into. (Not in another thread's run: its owner may
      * be writing the block before at this moment.) */
@@ -690,8 +549,8 @@ static bool resize_in_place(km_heap *heap, km_block_ref *ref, size_t size)
     }
     if (!resize_outsized_in_place(heap, ref, size))
         return false;
-    if (has_fences(heap))
-        km_fence_write(fence_of(heap, ref));
+    if (km_has_fences(heap))
+        km_fence_write(km_fence_of_block(heap, ref));
     return true;
 }
 
@@ -699,8 +558,9 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
                             km_status *status)
 {
     km_block_ref ref;
-    *status = damaged_locked(heap) ? KM_CORRUPTED
-                                   : find_block(heap, data, reading_for(heap, KM_READ_CODE), &ref);
+    *status = damaged_locked(heap)
+                  ? KM_CORRUPTED
+                  : km_lookup_block(heap, data, km_block_reading_for(heap, KM_READ_CODE), &ref);
     if (*status != KM_OK)
         return NULL;
     size_t old_size = ref.requested;
@@ -735,10 +595,10 @@ static void *realloc_locked(km_heap *heap, unsigned flags, uintptr_t data, size_
  * that follows decides that). */
 static bool in_another_threads_run(km_heap *heap, uintptr_t data)
 {
-    km_segment *segment = segment_of(heap, data);
+    km_segment *segment = km_lookup_segment(heap, data);
     size_t slot;
     km_slot_kind kind;
-    return segment && head_slot_of(segment, data, &slot, &kind) && kind == KM_SLOT_RUN &&
+    return segment && km_lookup_head_slot(segment, data, &slot, &kind) && kind == KM_SLOT_RUN &&
            !run_is_callers(heap, km_segment_run_record(segment, slot));
 }
 
@@ -762,9 +622,10 @@ km_status km_heap_size(km_heap *heap, unsigned flags, const void *block, size_t 
 {
     bool locked = km_heap_enter(heap, flags);
     km_block_ref ref;
-    km_status status = damaged_locked(heap) ? KM_CORRUPTED
-                                            : find_block(heap, (uintptr_t)block,
-                                                         reading_for(heap, KM_READ_CODE), &ref);
+    km_status status = damaged_locked(heap)
+                           ? KM_CORRUPTED
+                           : km_lookup_block(heap, (uintptr_t)block,
+                                             km_block_reading_for(heap, KM_READ_CODE), &ref);
     if (status == KM_OK)
         *size = ref.requested;
     km_heap_leave(heap, locked);
