@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/heap.h"
+#include "core/heap_types.h"
 #include "core/size_class.h"
 #include "heap_fixture.h"
 
@@ -363,6 +364,73 @@ static void a_run_of_big_blocks_commits_in_few_requests(void **state)
     assert_true(km_heap_validate(f->heap, 0, NULL));
 }
 
+enum { PAGE = 4096, PAGES_PER_SLOT = KM_SLOT_SIZE / PAGE };
+
+/* Three slots taken bare, as a run or span takes them: the first with a page committed and the
+ * middle one with two (as a free slot keeps a prefix of its pages), the third with none. */
+static size_t take_slots_with_prefixes(fixture *f, km_segment **segment)
+{
+    size_t slot;
+    assert_int_equal(km_segment_take_slots_locked(f->heap, 3, 0, KM_SLOT_SPAN, segment, &slot),
+                     KM_OK);
+    assert_int_equal(km_segment_commit_slots_locked(*segment, slot, 1, PAGE), KM_OK);
+    assert_int_equal(km_segment_commit_slots_locked(*segment, slot + 1, 1, 2 * PAGE), KM_OK);
+    assert_int_equal((*segment)->slots[slot].committed_pages, 1);
+    assert_int_equal((*segment)->slots[slot + 1].committed_pages, 2);
+    assert_int_equal((*segment)->slots[slot + 2].committed_pages, 0);
+    return slot;
+}
+
+static void touch_pages(const km_segment *segment, size_t slot, size_t pages)
+{
+    for (size_t page = 0; page < pages; page++)
+        ((volatile char *)km_slot_address(segment, slot))[page * PAGE] = 1;
+}
+
+/* What the three slots lack is two stretches: the rest of the first slot (the second has pages
+ * of its own), then the rest of the second with all of the third. */
+static void a_stretch_commit_starts_at_each_prefix_and_spans_bare_slots(void **state)
+{
+    fixture *f = *state;
+    km_segment *segment;
+    size_t slot = take_slots_with_prefixes(f, &segment);
+    size_t commits = f->pages.commits, committed = f->heap->committed_bytes;
+    assert_int_equal(km_segment_commit_slots_locked(segment, slot, 3, 3 * KM_SLOT_SIZE), KM_OK);
+    assert_int_equal(f->pages.commits - commits, 2);
+    assert_int_equal(f->heap->committed_bytes - committed, 3 * KM_SLOT_SIZE - 3 * PAGE);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(segment->slots[slot + i].committed_pages, PAGES_PER_SLOT);
+    touch_pages(segment, slot, 3 * PAGES_PER_SLOT);
+    km_segment_give_slots_locked(segment, slot);
+    assert_true(km_heap_validate(f->heap, 0, NULL));
+}
+
+/* A failure on the second stretch keeps what the first committed, and says so: the records and
+ * the heap's count agree with the pages. */
+static void a_stretch_commit_failing_midway_keeps_its_records_true(void **state)
+{
+    fixture *f = *state;
+    km_segment *segment;
+    size_t slot = take_slots_with_prefixes(f, &segment);
+    size_t committed = f->heap->committed_bytes;
+    km_host_pages_fail_after(&f->pages, 1);
+    km_status status = km_segment_commit_slots_locked(segment, slot, 3, 3 * KM_SLOT_SIZE);
+    km_host_pages_fail_after(&f->pages, -1);
+    assert_int_equal(status, KM_NO_MEMORY);
+    assert_int_equal(segment->slots[slot].committed_pages, PAGES_PER_SLOT);
+    assert_int_equal(segment->slots[slot + 1].committed_pages, 2);
+    assert_int_equal(segment->slots[slot + 2].committed_pages, 0);
+    assert_int_equal(f->heap->committed_bytes - committed, KM_SLOT_SIZE - PAGE);
+    touch_pages(segment, slot, PAGES_PER_SLOT + 2);
+    /* Asked again, only what is still missing is committed. */
+    size_t commits = f->pages.commits;
+    assert_int_equal(km_segment_commit_slots_locked(segment, slot, 3, 3 * KM_SLOT_SIZE), KM_OK);
+    assert_int_equal(f->pages.commits - commits, 1);
+    assert_int_equal(f->heap->committed_bytes - committed, 3 * KM_SLOT_SIZE - 3 * PAGE);
+    km_segment_give_slots_locked(segment, slot);
+    assert_true(km_heap_validate(f->heap, 0, NULL));
+}
+
 static void a_freed_large_block_releases_its_reservation(void **state)
 {
     fixture *f = *state;
@@ -437,6 +505,8 @@ int main(void)
         T(summary_and_compact_account_for_memory),
         T(many_blocks_grow_the_heap_and_all_memory_returns),
         T(a_run_of_big_blocks_commits_in_few_requests),
+        T(a_stretch_commit_starts_at_each_prefix_and_spans_bare_slots),
+        T(a_stretch_commit_failing_midway_keeps_its_records_true),
         T(a_freed_large_block_releases_its_reservation),
         T(a_grown_block_without_room_to_spare_gets_an_exact_reservation),
         T(a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times),

@@ -19,6 +19,9 @@
 #include <stdatomic.h>
 
 #include "core/heap.h"
+#include "core/heap_types.h"
+#include "core/size_class.h"
+#include "core/thread_cache.h"
 #include "heap_fixture.h"
 
 static int setup_cached(void **state)
@@ -355,6 +358,32 @@ static void lookups_racing_the_fast_path_never_see_damage(void **state)
     assert_true(km_heap_validate(heap, 0, NULL));
 }
 
+/* A thread's empty runs beyond the one its class keeps are given back (which stops every fast
+ * path) only once they add up to 256 KiB, and then all at once: the free that empties the run
+ * taking them past it gives them back. */
+static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 1024, TRIM_BYTES = 256 << 10 };
+    unsigned size_class = km_size_class_of(SIZE);
+    size_t per_run = heap->run_blocks[size_class];
+    size_t run_bytes = per_run * km_size_class_block_size(size_class);
+    size_t surplus_runs = (TRIM_BYTES + run_bytes - 1) / run_bytes; /* the one past 256 KiB */
+    size_t count = (surplus_runs + 1) * per_run;
+    char **blocks = malloc(count * sizeof *blocks);
+    for (size_t i = 0; i < count; i++)
+        blocks[i] = alloc_ok(heap, SIZE);
+    km_thread_cache *cache = km_thread_cache_own_locked(heap);
+    assert_non_null(cache);
+    for (size_t run = 0; run <= surplus_runs; run++) {
+        for (size_t i = run * per_run; i < (run + 1) * per_run; i++)
+            assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+        assert_int_equal(cache->pool.empty_runs[size_class], run < surplus_runs ? run + 1 : 1);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+    free(blocks);
+}
+
 /* A heap with debug modes or a quarantine gets no caches: its checks stay whole. */
 static void debug_heaps_have_no_caches(void **state)
 {
@@ -385,6 +414,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(lookups_racing_the_fast_path_never_see_damage, setup_cached,
                                         teardown),
+        cmocka_unit_test_setup_teardown(empty_runs_go_back_once_they_add_up_to_256_kib,
+                                        setup_cached, teardown),
         cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
