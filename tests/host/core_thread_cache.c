@@ -384,6 +384,31 @@ static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
     free(blocks);
 }
 
+/* An overflow of a block through its slack is found by the free of the block after it, on the
+ * fast path as on the locked one; that block stays busy, and is freed once the damage is
+ * repaired. */
+static void an_overflow_is_found_by_the_next_blocks_free_on_the_fast_path(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 40 };
+    size_t block = km_size_class_block_size(km_size_class_of(SIZE));
+    char *before = alloc_ok(heap, SIZE);
+    char *after = alloc_ok(heap, SIZE);
+    assert_ptr_equal(after, before + block);
+    char slack[64];
+    memcpy(slack, before + SIZE, block - SIZE);
+    memset(before + SIZE, 0x41, block - SIZE);
+    assert_int_equal(km_heap_free(heap, 0, after), KM_CORRUPTED);
+    size_t size;
+    assert_int_equal(km_heap_size(heap, 0, after, &size), KM_OK);
+    assert_int_equal(size, SIZE);
+    memcpy(before + SIZE, slack, block - SIZE);
+    assert_int_equal(km_heap_free(heap, 0, after), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, before), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(allocated(heap), 0);
+}
+
 /* A heap with debug modes or a quarantine gets no caches: its checks stay whole. */
 static void debug_heaps_have_no_caches(void **state)
 {
@@ -416,6 +441,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(empty_runs_go_back_once_they_add_up_to_256_kib,
                                         setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(
+            an_overflow_is_found_by_the_next_blocks_free_on_the_fast_path, setup_cached, teardown),
         cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
