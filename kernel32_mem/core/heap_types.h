@@ -44,9 +44,11 @@
 #define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
 
 /* Free slots kept committed for reuse (segment.c): at least this many, and up to a 32nd of
- * the heap's committed memory. */
+ * the heap's committed memory; up to twice that while they are young, retained fewer than
+ * KM_RETAINED_PURGE_AGE slots ago. */
 #define KM_RETAINED_FREE_SLOTS 16
 #define KM_RETAINED_FREE_FRACTION 32
+#define KM_RETAINED_PURGE_AGE 256
 
 typedef enum km_slot_kind {
     KM_SLOT_FREE = 0, /* what a fresh descriptor reads as */
@@ -58,8 +60,8 @@ typedef enum km_slot_kind {
 typedef struct km_slot {
     uint8_t kind;
     uint8_t committed_pages; /* a prefix of the slot's pages is committed */
-    uint16_t unused;
-    uint32_t span; /* heads: slots in the run or span; tails: distance to the head */
+    uint16_t retained_at;    /* a retained slot: the heap's retain_clock when it was retained */
+    uint32_t span;           /* heads: slots in the run or span; tails: distance to the head */
     union {
         /* Run heads: a copy of the run's block size, so a free finds its block from this dense
          * array and can fetch the run record's lines in parallel, and 2^32 / block_size
@@ -195,6 +197,7 @@ struct km_heap {
     unsigned compatibility_mode;
     size_t next_segment_slots;
     size_t retained_free_slots;
+    uint16_t retain_clock; /* slots retained so far, modulo 2^16: the retained slots' age */
     /* Bytes requested by busy spans and large blocks. A run block's request is in its code
      * alone, so that freeing one reads nothing of it (km_heap_allocated_locked adds them up). */
     size_t outsized_bytes;

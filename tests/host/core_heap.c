@@ -431,6 +431,72 @@ static void a_stretch_commit_failing_midway_keeps_its_records_true(void **state)
     assert_true(km_heap_validate(f->heap, 0, NULL));
 }
 
+/* Free slots past the share the heap retains (here its floor, KM_RETAINED_FREE_SLOTS) stay
+ * committed while they are young, up to twice that share, and are decommitted once
+ * KM_RETAINED_PURGE_AGE slots have been retained since: a program swinging past the share by a
+ * few runs or spans makes no system call for it. The heap starts with 4 MiB committed (64
+ * retained slots, in one segment); the clock is moved on by hand, as that many retained slots
+ * would. */
+static void free_slots_past_the_retained_share_wait_before_they_are_decommitted(void **state)
+{
+    fixture *f = *state;
+    km_heap_platform platform = km_host_platform(&f->pages);
+    km_heap *heap;
+    assert_int_equal(km_heap_create(&platform, 4 << 20, 0, 0, &heap), KM_OK);
+    enum { SPAN_SIZE = 100000 }; /* two slots */
+    /* Past twice the share, the oldest go at once. */
+    assert_int_equal(km_heap_free(heap, 0, alloc_ok(heap, SPAN_SIZE)), KM_OK);
+    assert_int_equal(heap->retained_free_slots, 2 * KM_RETAINED_FREE_SLOTS);
+    /* Below that, young ones stay: a span made and freed again costs no request. */
+    size_t requests = f->pages.requests;
+    for (int round = 0; round < 10; round++)
+        assert_int_equal(km_heap_free(heap, 0, alloc_ok(heap, SPAN_SIZE)), KM_OK);
+    assert_int_equal(f->pages.requests, requests);
+    assert_int_equal(heap->retained_free_slots, 2 * KM_RETAINED_FREE_SLOTS);
+    /* Grown old, they go at the next free, down to the share: the span's two, young, stay. */
+    heap->retain_clock += KM_RETAINED_PURGE_AGE;
+    void *span = alloc_ok(heap, SPAN_SIZE);
+    assert_int_equal(km_heap_free(heap, 0, span), KM_OK);
+    assert_int_equal(heap->retained_free_slots, KM_RETAINED_FREE_SLOTS);
+    assert_ptr_equal(alloc_ok(heap, SPAN_SIZE), span);
+    assert_int_equal(f->pages.requests, requests + KM_RETAINED_FREE_SLOTS); /* a decommit each */
+    assert_true(km_heap_validate(heap, 0, NULL));
+    km_heap_destroy(heap);
+}
+
+/* Takes count slots for a span, committed whole. */
+static size_t take_committed(fixture *f, size_t count, km_segment **segment)
+{
+    size_t slot;
+    assert_int_equal(km_segment_take_slots_locked(f->heap, count, count * KM_SLOT_SIZE,
+                                                  KM_SLOT_SPAN, segment, &slot),
+                     KM_OK);
+    return slot;
+}
+
+/* A single slot comes from a retained slot standing alone, not from a stretch a longer run or
+ * span left, which stays whole for the next of its length: neither takes a commit. */
+static void a_single_slot_is_taken_from_a_lone_retained_slot(void **state)
+{
+    fixture *f = *state;
+    km_segment *segment;
+    size_t lone = take_committed(f, 1, &segment);
+    size_t wall = take_committed(f, 1, &segment);
+    size_t stretch = take_committed(f, 4, &segment);
+    assert_int_equal(wall, lone + 1);
+    assert_int_equal(stretch, wall + 1);
+    km_segment_give_slots_locked(segment, lone);
+    km_segment_give_slots_locked(segment, stretch);
+    size_t commits = f->pages.commits;
+    assert_int_equal(take_committed(f, 1, &segment), lone);
+    assert_int_equal(take_committed(f, 4, &segment), stretch);
+    assert_int_equal(f->pages.commits, commits);
+    km_segment_give_slots_locked(segment, stretch);
+    km_segment_give_slots_locked(segment, wall);
+    km_segment_give_slots_locked(segment, lone);
+    assert_true(km_heap_validate(f->heap, 0, NULL));
+}
+
 static void a_freed_large_block_releases_its_reservation(void **state)
 {
     fixture *f = *state;
@@ -507,6 +573,8 @@ int main(void)
         T(a_run_of_big_blocks_commits_in_few_requests),
         T(a_stretch_commit_starts_at_each_prefix_and_spans_bare_slots),
         T(a_stretch_commit_failing_midway_keeps_its_records_true),
+        T(free_slots_past_the_retained_share_wait_before_they_are_decommitted),
+        T(a_single_slot_is_taken_from_a_lone_retained_slot),
         T(a_freed_large_block_releases_its_reservation),
         T(a_grown_block_without_room_to_spare_gets_an_exact_reservation),
         T(a_buffer_grown_in_small_steps_moves_a_logarithmic_number_of_times),
