@@ -197,7 +197,9 @@ struct km_heap {
     unsigned compatibility_mode;
     size_t next_segment_slots;
     size_t retained_free_slots;
-    uint16_t retain_clock; /* slots retained so far, modulo 2^16: the retained slots' age */
+    /* Slots retained so far, modulo 2^16: the retained slots' age (one retained 65,536 slots
+     * ago looks young again, and is purged KM_RETAINED_PURGE_AGE slots later). */
+    uint16_t retain_clock;
     /* Bytes requested by busy spans and large blocks. A run block's request is in its code
      * alone, so that freeing one reads nothing of it (km_heap_allocated_locked adds them up). */
     size_t outsized_bytes;
