@@ -399,8 +399,8 @@ static bool is_retained(const km_segment *segment, size_t slot)
 /* A stretch of count free slots starting at one of the most recently retained, or 0. A single
  * slot is taken, where one can be, from the retained slots that stand alone: a stretch that a
  * longer run or span left stays whole for the next of its length, which would otherwise commit
- * fresh slots while the stretch was cut up and, in the end, purged (in native churn, a fifth
- * fewer system calls). */
+ * fresh slots while the stretch was cut up and, in the end, purged (in native churn, a tenth
+ * to a fifth fewer system calls). */
 static size_t find_retained_slots(const km_segment *segment, size_t count)
 {
     size_t looked = 0, in_a_stretch = 0;
