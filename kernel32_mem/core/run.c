@@ -370,11 +370,10 @@ void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, 
 }
 
 /* Counts `freed` blocks of the run, free in the map already and none in a word before `word`,
- * as free for allocation: relists
- * the run in its pool, and gives an empty one of the heap's pool back beyond what the pool
- * keeps. An empty run of a thread's pool beyond that counts as the pool's surplus instead, given
- * back with the fast paths stopped (trim_own_cache): other threads free its blocks without the
- * lock, and may be doing so now. */
+ * as free for allocation: relists the run in its pool, and gives an empty one of the heap's
+ * pool back beyond what the pool keeps. An empty run of a thread's pool beyond that counts as the
+ * pool's surplus instead, given back with the fast paths stopped (trim_own_cache): other threads
+ * free its blocks without the lock, and may be doing so now. */
 static inline __attribute__((always_inline)) void
 count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t word, size_t freed)
 {
@@ -455,8 +454,7 @@ bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref
 km_status km_run_free_remote(const km_block_ref *ref)
 {
     km_run *run = ref->run;
-    uint64_t bit = (uint64_t)1 << (ref->index % 64);
-    if (__atomic_fetch_or(&run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit)
+    if (!set_free_bit(ref))
         return KM_FREED;
     atomic_fetch_add_explicit(&run->remote_count, 1, memory_order_release);
     if (atomic_exchange_explicit(&run->remote_listed, 1, memory_order_acq_rel))
@@ -487,12 +485,12 @@ void km_run_collect_remote(km_heap *heap, km_thread_cache *cache)
     }
 }
 
-void km_run_trim_locked(km_run_pool *pool)
+/* Gives the pool's empty runs back to their segments, down to `kept` of each class. */
+static void give_back_empty_runs(km_run_pool *pool, unsigned kept)
 {
-    pool->surplus = 0;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
         km_run *run = pool->partial[c][KM_RUN_BINS - 1];
-        while (run && pool->empty_runs[c] > KM_EMPTY_RUNS_KEPT) {
+        while (run && pool->empty_runs[c] > kept) {
             km_run *next = run->next;
             if (run->free_count == run->block_count) {
                 pool->empty_runs[c]--;
@@ -502,6 +500,12 @@ void km_run_trim_locked(km_run_pool *pool)
             run = next;
         }
     }
+}
+
+void km_run_trim_locked(km_run_pool *pool)
+{
+    pool->surplus = 0;
+    give_back_empty_runs(pool, KM_EMPTY_RUNS_KEPT);
 }
 
 void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool)
@@ -539,18 +543,7 @@ void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
 
 void km_run_release_empty_locked(km_heap *heap)
 {
-    for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
-        km_run *run = heap->pool.partial[c][KM_RUN_BINS - 1];
-        while (run) {
-            km_run *next = run->next;
-            if (run->free_count == run->block_count) {
-                heap->pool.empty_runs[c]--;
-                unlink_partial(&heap->pool, run);
-                km_segment_give_slots_locked(run->segment, run->head_slot);
-            }
-            run = next;
-        }
-    }
+    give_back_empty_runs(&heap->pool, 0);
 }
 
 bool km_run_free_block_is_intact_locked(const km_run *run, size_t index)

@@ -8,9 +8,9 @@
  * in its pool and changed by it alone. Its allocations from those runs, and its frees of their
  * blocks, take no lock: the fast path (heap.c) reads the block's run from the owner map and the
  * run's pool from its record, and goes on only if the pool is the thread's, or another thread's
- * (below). Anything else takes
- * the lock as before: a run that needs pages committed, a class with no run with room (the
- * thread takes over the heap's fullest, or makes one), spans and large blocks.
+ * (below). Anything else takes the lock as before: a run that needs pages committed, a class
+ * with no run with room (the thread takes over the heap's fullest, or makes one), spans and
+ * large blocks.
  *
  * A thread that frees a block of another thread's run may not touch that run's lists: it sets
  * the block's bit in the free map with an atomic or (the owner clears and sets bits of its runs
