@@ -33,23 +33,26 @@
  *   pointer is refused without being read; only then is the block's size code read (and found
  *   intact, or the block reported corrupted). A block of a run whose bit is set is KM_FREED:
  *   a second free of it is a double free.
- * - A run is listed in its class's bin for how full it is exactly when it has a free block; an
- *   empty run goes back to its segment unless it is the class's one kept empty run (in a
- *   thread's pool, when the pool is next trimmed, with the fast paths stopped).
+ * - A run is listed in its class's bin for how full it is exactly when it has a counted free
+ *   block; an empty run goes back to its segment unless it is the class's one kept empty run
+ *   (in a thread's pool, when the pool is next trimmed, with the fast paths stopped). Blocks
+ *   other threads freed, and a thread's recent frees (run.c), are free in the map but counted
+ *   only later; a stop of the fast paths counts them all in.
  * - heap->outsized_bytes is the sum of the requested sizes of busy spans and large blocks; a
  *   run block's requested size is in its code alone, and HeapSummary adds them up from there
  *   (so a free of a run block needs nothing of the block itself). committed_bytes and
  *   reserved_bytes count every page the heap holds, metadata included.
  *
- * COST. Allocation from a run with a free block: a class lookup (a few shifts), the fullest
- * run from a byte of bins, a scan for a set bit that starts where the last one was found, a size
- * code written. Freeing: the segment from the page provider's owner map (two loads), the slot,
- * a multiplication for the index, a bit test, and the guard of the block before read: one line
- * of the program's memory, the one just before the block, and nothing of the block itself.
- * No system call happens unless a run or span needs fresh slots (retained slots come first), or
- * a large block is made or freed. Once a heap is busy, each thread allocates from runs of its own
- * and frees their blocks without taking the heap's lock (thread_cache.c); everything else takes
- * the lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
+ * COST. Allocation by a thread that freed a block of the class lately: a class lookup (a few
+ * shifts), that block taken back, a size code written. Otherwise, from a run with a free block:
+ * the fullest run from a byte of bins, a scan for a set bit that starts where the last one was
+ * found, a size code written. Freeing: the segment from the page provider's owner map (two loads),
+ * the slot, a multiplication for the index, a bit test, and the guard of the block before read: one
+ * line of the program's memory, the one just before the block, and nothing of the block itself. No
+ * system call happens unless a run or span needs fresh slots (retained slots come first), or a
+ * large block is made or freed. Once a heap is busy, each thread allocates from runs of its own and
+ * frees their blocks without taking the heap's lock (thread_cache.c); everything else takes the
+ * lock once, unless the heap or the call says HEAP_NO_SERIALIZE.
  *
  * LOCKS. Each heap has one lock (core/lock.h): recursive, so that HeapLock's holder still
  * allocates, and one a waiter sleeps on. A thread cache's fast path takes no lock and waits for

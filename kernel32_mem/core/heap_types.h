@@ -126,6 +126,21 @@ struct km_run_pool {
     size_t surplus;
 };
 
+/* A thread's last frees of blocks of one class up to 1 KiB, from its own runs (run.c): free in
+ * their runs' maps, not yet counted in their free_count, and taken back first, last in first
+ * out, by its next allocations of the class. */
+#define KM_RECENT_FREES 8
+#define KM_RECENT_CLASSES (KM_LINEAR_CLASS_COUNT + 3 * KM_CLASSES_PER_DOUBLING)
+_Static_assert(KM_LINEAR_CLASS_LIMIT << 3 == 1024, "recent frees are kept for blocks to 1 KiB");
+
+typedef struct km_recent_frees {
+    uint32_t count;
+    struct {
+        km_run *run;
+        size_t index;
+    } blocks[KM_RECENT_FREES];
+} km_recent_frees;
+
 /* A thread's part of a heap (thread_cache.c): the runs it allocates from and frees to without
  * the heap's lock. */
 typedef struct km_thread_cache {
@@ -134,6 +149,7 @@ typedef struct km_thread_cache {
     bool trim;                /* the pool's surplus (km_run_pool) is worth a stop to give back */
     _Atomic(km_run *) remote_runs; /* its runs with blocks other threads freed */
     km_run_pool pool;
+    km_recent_frees recent[KM_RECENT_CLASSES];
 } km_thread_cache;
 
 /* A run commits its slots as its blocks are handed out, at first this much ahead (run.c). */
@@ -335,6 +351,9 @@ km_status km_run_free_remote(const km_block_ref *ref);
 /* Counts the blocks of the cache's runs that other threads freed: by the cache's thread, or by
  * the lock holder while fast paths are stopped. */
 void km_run_collect_remote(km_heap *heap, km_thread_cache *cache);
+/* Counts the cache's recent frees in (run.c), and forgets them: by the cache's thread, or by
+ * the lock holder while fast paths are stopped. */
+void km_run_count_recent_frees(km_heap *heap, km_thread_cache *cache);
 /* Gives back the pool's empty runs beyond what it keeps. */
 void km_run_trim_locked(km_run_pool *pool);
 /* Hands every run of a thread's pool to the heap's (fast paths stopped). */

@@ -24,10 +24,10 @@
  * size code. Windows' whole-heap operations need every run as it is, so HeapLock, HeapWalk,
  * HeapValidate of the whole heap, HeapSummary, HeapCompact, snapshots and HeapDestroy first stop
  * the fast paths (km_thread_caches_stop_locked): with the lock held they raise `stopped`, wait
- * until no thread is inside a fast path, and then count every cache's remote frees in. A fast
- * path that starts while stopped takes the lock instead, and so waits for HeapUnlock.
- * HeapCompact also hands every cache's runs back to the heap, so that empty runs can go back to the
- * system.
+ * until no thread is inside a fast path, and then count every cache's remote frees and recent
+ * frees (run.c) in. A fast path that starts while stopped takes the lock instead, and so waits
+ * for HeapUnlock. HeapCompact also hands every cache's runs back to the heap, so that empty runs
+ * can go back to the system.
  *
  * Debug modes, a quarantine, HEAP_NO_SERIALIZE, a maximum size (each cache holds runs the
  * maximum would pay for) and a page provider without an owner map leave a heap without caches:
@@ -148,6 +148,7 @@ void km_thread_caches_stop_locked(km_heap *heap)
         if (!atomic_load_explicit(&cache->thread, memory_order_relaxed))
             continue;
         km_run_collect_remote(heap, cache);
+        km_run_count_recent_frees(heap, cache);
         if (cache->trim) {
             km_run_trim_locked(&cache->pool);
             cache->trim = false;
@@ -162,7 +163,8 @@ void km_thread_caches_restart_locked(km_heap *heap)
     atomic_store_explicit(&heap->stopped, 0, memory_order_release);
 }
 
-/* Hands a cache's runs to the heap and frees its entry (fast paths stopped). */
+/* Hands a cache's runs to the heap and frees its entry (fast paths stopped, so its recent frees
+ * are counted in already). */
 static void give_up(km_heap *heap, km_thread_cache *cache)
 {
     km_run_pool_return_locked(heap, &cache->pool);

@@ -80,8 +80,8 @@ km_run_pool *km_thread_cache_pool_locked(km_heap *heap);
 km_thread_cache *km_thread_cache_own_locked(km_heap *heap);
 
 /* Stops every thread's fast path (the lock is held), waits for every one of them to be left,
- * then counts each cache's remote frees in: from then on the lock's holder sees every run as it
- * is. Nested stops are counted; the last restart lets fast paths go on. */
+ * then counts each cache's remote frees and recent frees in: from then on the lock's holder sees
+ * every run as it is. Nested stops are counted; the last restart lets fast paths go on. */
 void km_thread_caches_stop_locked(km_heap *heap);
 void km_thread_caches_restart_locked(km_heap *heap);
 

@@ -364,7 +364,8 @@ static void lookups_racing_the_fast_path_never_see_damage(void **state)
 static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
 {
     km_heap *heap = ((fixture *)*state)->heap;
-    enum { SIZE = 1024, TRIM_BYTES = 256 << 10 };
+    /* Above 1 KiB: a thread's frees of smaller blocks may wait among its recent frees. */
+    enum { SIZE = 2048, TRIM_BYTES = 256 << 10 };
     unsigned size_class = km_size_class_of(SIZE);
     size_t per_run = heap->run_blocks[size_class];
     size_t run_bytes = per_run * km_size_class_block_size(size_class);
@@ -379,6 +380,91 @@ static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
         for (size_t i = run * per_run; i < (run + 1) * per_run; i++)
             assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
         assert_int_equal(cache->pool.empty_runs[size_class], run < surplus_runs ? run + 1 : 1);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+    free(blocks);
+}
+
+/* The blocks of a full run, one class; the run is the class's only one. */
+static char **fill_one_run(km_heap *heap, size_t size, size_t *count)
+{
+    unsigned size_class = km_size_class_of(size);
+    *count = heap->run_blocks[size_class];
+    char **blocks = malloc(*count * sizeof *blocks);
+    for (size_t i = 0; i < *count; i++) {
+        blocks[i] = alloc_ok(heap, size);
+        if (i)
+            assert_ptr_equal(blocks[i], blocks[i - 1] + km_size_class_block_size(size_class));
+    }
+    return blocks;
+}
+
+/* A thread's frees from a full run wait among its recent frees, free to every lookup (a second
+ * free is a double free) though not yet counted, and its next allocations of the class take
+ * them back, last first. A stop counts them in: the walk and validation see every run as it
+ * is. */
+static void a_threads_recent_frees_are_free_and_come_back_last_first(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 64 };
+    size_t count;
+    char **blocks = fill_one_run(heap, SIZE, &count);
+    km_thread_cache *cache = km_thread_cache_own_locked(heap);
+    assert_non_null(cache);
+    km_recent_frees *recent = &cache->recent[km_size_class_of(SIZE)];
+    assert_int_equal(km_heap_free(heap, 0, blocks[10]), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, blocks[20]), KM_OK);
+    assert_int_equal(recent->count, 2);
+    size_t size;
+    assert_int_equal(km_heap_free(heap, 0, blocks[10]), KM_FREED);
+    assert_int_equal(km_heap_size(heap, 0, blocks[20], &size), KM_FREED);
+    assert_ptr_equal(alloc_ok(heap, SIZE), blocks[20]);
+    assert_ptr_equal(alloc_ok(heap, 60), blocks[10]);
+    assert_int_equal(recent->count, 0);
+    assert_int_equal(km_heap_size(heap, 0, blocks[10], &size), KM_OK);
+    assert_int_equal(size, 60);
+
+    assert_int_equal(km_heap_free(heap, 0, blocks[30]), KM_OK);
+    assert_int_equal(recent->count, 1);
+    size_t bytes;
+    assert_int_equal(walk_busy(heap, &bytes), count - 1);
+    assert_int_equal(recent->count, 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < count; i++)
+        if (i != 30)
+            assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(allocated(heap), 0);
+    free(blocks);
+}
+
+/* An allocation under the lock from the thread's own runs (a realloc that moves) counts the
+ * class's recent frees in before it searches a map: the search may reach their bits, and a
+ * block must not be handed out both from the map and from the recent frees. */
+static void a_locked_allocation_counts_recent_frees_in_first(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 64 };
+    size_t count;
+    char **blocks = fill_one_run(heap, SIZE, &count);
+    char *small = alloc_ok(heap, 16);
+    /* Frees that wait, then one counted (no room left among the recent ones): the run is
+     * listed again, its search starting at or before the waiting blocks' word. */
+    for (size_t i = 1; i <= KM_RECENT_FREES + 1; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    km_status status;
+    char *taken[KM_RECENT_FREES + 1];
+    taken[0] = km_heap_realloc(heap, 0, small, SIZE, &status);
+    assert_int_equal(status, KM_OK);
+    for (size_t i = 1; i <= KM_RECENT_FREES; i++)
+        taken[i] = alloc_ok(heap, SIZE);
+    for (size_t i = 0; i <= KM_RECENT_FREES; i++) {
+        bool one_of_the_freed = false;
+        for (size_t j = 1; j <= KM_RECENT_FREES + 1; j++)
+            one_of_the_freed |= taken[i] == blocks[j];
+        assert_true(one_of_the_freed);
+        for (size_t j = 0; j < i; j++)
+            assert_ptr_not_equal(taken[i], taken[j]);
     }
     assert_true(km_heap_validate(heap, 0, NULL));
     free(blocks);
@@ -443,6 +529,10 @@ int main(void)
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(
             an_overflow_is_found_by_the_next_blocks_free_on_the_fast_path, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(a_threads_recent_frees_are_free_and_come_back_last_first,
+                                        setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(a_locked_allocation_counts_recent_frees_in_first,
+                                        setup_cached, teardown),
         cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
