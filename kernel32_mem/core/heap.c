@@ -82,6 +82,7 @@
 #include "core/block_fence.h"
 #include "core/block_lookup.h"
 #include "core/heap_types.h"
+#include "core/run_owned.h"
 #include "core/slack_code.h"
 #include "core/thread_cache.h"
 

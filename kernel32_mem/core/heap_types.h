@@ -337,12 +337,7 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
 /* Frees a block of a run of the heap's pool, or of the calling thread's; false when the block
  * was free already (another thread's free of it won a race with this one). */
 bool km_run_free_locked(km_heap *heap, const km_block_ref *ref);
-/* The fast path's: a block from the pool's runs as far as their pages are committed, or NULL;
- * a block of one of the pool's runs freed. No lock: only the pool's thread calls these. */
-void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size);
-/* False, the block left busy, when it was free already (a second free raced with this one) or
- * the guard of the block before it is damaged (the locked path reports which). */
-bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref);
+/* The fast path's allocation and free, in a thread's own runs: core/run_owned.h. */
 /* A block of another thread's run, freed by a thread in its own fast path or under the lock:
  * set free in the run's map and counted for its owner to take back; KM_FREED when the block was
  * free already (a second free racing with the first). The run stays the owner's meanwhile: a

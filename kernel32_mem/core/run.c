@@ -23,23 +23,11 @@
  * its population going up and down by a few blocks (or one block allocated and freed in a loop)
  * does not make and return runs at every swing.
  *
- * A thread's free of a block up to 1 KiB from its own run that is in the fullest bin (or full)
- * sets the block's bit, as every free does, but leaves the counting for later: the block goes
- * on the thread's recent frees of its class (KM_RECENT_FREES at most), and the class's next
- * allocation by the thread takes it back from there, last in first out, clearing the bit. In a
- * settled heap most pairs of a free and an allocation then neither count nor move a run, nor
- * search a map (a tenth fewer instructions per pair in churn). To every lookup the block is
- * free from the moment its bit is set, so a second free of it is a double free, as ever. Until
- * they are counted in, a run's recent frees are busy to its free_count: the run stays where it
- * is listed, and an allocation's search of its map, which starts at search_word, may meet their
- * bits. So a search happens only with the class's recent frees counted in: the thread's
- * allocation takes them back first, an allocation under the lock counts them in first, and a
- * stop of the fast paths counts in every thread's, which makes every run as it is for walks,
- * validation and the run's return to the heap. Runs emptier than the fullest bin count their
- * frees at once, so that they drain as before; recent frees keep at most 8 blocks of each
- * class out of use.
+ * A thread's allocation and free in its own runs start inline in heap.c (run_owned.h): a free
+ * may wait there, uncounted, among the thread's recent frees.
  */
 #include "core/heap_types.h"
+#include "core/run_owned.h"
 #include "core/slack_code.h"
 
 /* The smallest number of slots whose run wastes at most an eighth of its bytes. */
@@ -363,28 +351,8 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
     return (void *)block;
 }
 
-/* The thread's last free of the class, taken back: the block is busy again once its code is
- * written. Only its owner clears a run's bits, so its bit is still set. */
-static void *take_recent_free(km_heap *heap, km_recent_frees *recent, size_t size)
+void *km_run_alloc_searched(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size)
 {
-    recent->count--;
-    km_run *run = recent->blocks[recent->count].run;
-    size_t index = recent->blocks[recent->count].index;
-    uintptr_t block = run->first_block + index * run->block_size;
-    km_run_set_requested_locked(heap, run, index, block, size);
-    /* An atomic clear, a release: as km_run_alloc_owned's. */
-    __atomic_fetch_and(&run->free_map[index / 64], ~((uint64_t)1 << (index % 64)),
-                       __ATOMIC_RELEASE);
-    return (void *)block;
-}
-
-void *km_run_alloc_owned(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size)
-{
-    if (size_class < KM_RECENT_CLASSES) {
-        km_recent_frees *recent = &km_thread_cache_of_pool(pool)->recent[size_class];
-        if (recent->count)
-            return take_recent_free(heap, recent, size);
-    }
     km_run *run = fullest_partial(pool, size_class);
     if (!run)
         return NULL;
@@ -436,19 +404,11 @@ count_as_free(km_heap *heap, km_run_pool *pool, km_run *run, size_t word, size_t
     km_segment_give_slots_locked(run->segment, run->head_slot);
 }
 
-/* Sets the block free in its run's map; false when it was free already. An atomic set: of two
- * frees racing on two threads, one finds the bit set. */
-static inline __attribute__((always_inline)) bool set_free_bit(const km_block_ref *ref)
-{
-    uint64_t bit = (uint64_t)1 << (ref->index % 64);
-    return !(__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit);
-}
-
 /* The same, and the block counted in the pool. */
 static inline __attribute__((always_inline)) bool set_free(km_heap *heap, km_run_pool *pool,
                                                            const km_block_ref *ref)
 {
-    if (!set_free_bit(ref))
+    if (!km_run_set_free_bit(ref))
         return false;
     count_as_free(heap, pool, ref->run, ref->index / 64, 1);
     return true;
@@ -463,23 +423,6 @@ bool km_run_free_locked(km_heap *heap, const km_block_ref *ref)
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
         ref->run->exact_map[ref->index / 64] &= ~((uint64_t)1 << (ref->index % 64));
     return set_free(heap, pool_of(ref->run), ref);
-}
-
-/* Keeps a block the thread just freed (its bit set) among its recent frees, uncounted; false
- * when it is to be counted now: too big, its run emptier than the fullest bin, or no room. */
-static bool keep_as_recent_free(km_run_pool *pool, const km_block_ref *ref)
-{
-    km_run *run = ref->run;
-    if (run->size_class >= KM_RECENT_CLASSES ||
-        (size_t)run->free_count * KM_RUN_BINS >= run->block_count)
-        return false;
-    km_recent_frees *recent = &km_thread_cache_of_pool(pool)->recent[run->size_class];
-    if (recent->count == KM_RECENT_FREES)
-        return false;
-    recent->blocks[recent->count].run = run;
-    recent->blocks[recent->count].index = ref->index;
-    recent->count++;
-    return true;
 }
 
 static void count_recent_frees_of(km_heap *heap, km_thread_cache *cache, unsigned size_class)
@@ -498,38 +441,20 @@ void km_run_count_recent_frees(km_heap *heap, km_thread_cache *cache)
         count_recent_frees_of(heap, cache, c);
 }
 
-/* The bit is set before the guard of the block before is read: a locked instruction waits for
- * every load before it, and that guard is most often a cache miss. Read after it, the miss
- * overlaps the count (the branch on it is predicted; in native churn, 9% less time per pair),
- * and a damaged guard takes the bit back: the block was never counted free, and only this
- * thread allocates from the run. Only a program racing another thread on this very block, in a
- * damaged heap, can tell: meanwhile the other thread's lookup of it says KM_FREED, and its free
- * of it fails.
- *
- * The block's last line is fetched once it is free. Freed from a full run, the commonest case
- * in a settled heap, it is the only free block of its class's fullest run with room, which the
- * class's next allocation takes, writing the size code in that line. Fetched now, the line is at
- * hand for that write (8% less time per pair again). */
-bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
+/* The block's last line is fetched once it is counted free. Freed from a full run, it is most
+ * often the only free block of its class's fullest run with room, which the class's next
+ * allocation takes, writing the size code in that line. Fetched now, the line is at hand for
+ * that write (8% less time per pair in native churn, before recent frees). */
+void km_run_count_free_owned(km_heap *heap, km_run_pool *pool, const km_block_ref *ref)
 {
-    if (!set_free_bit(ref))
-        return false;
-    if (__builtin_expect(!km_run_previous_is_intact_locked(heap, ref->run, ref->index), 0)) {
-        __atomic_fetch_and(&ref->run->free_map[ref->index / 64],
-                           ~((uint64_t)1 << (ref->index % 64)), __ATOMIC_RELAXED);
-        return false;
-    }
-    if (keep_as_recent_free(pool, ref))
-        return true;
     count_as_free(heap, pool, ref->run, ref->index / 64, 1);
     __builtin_prefetch((const void *)(ref->block + ref->run->block_size - 1));
-    return true;
 }
 
 km_status km_run_free_remote(const km_block_ref *ref)
 {
     km_run *run = ref->run;
-    if (!set_free_bit(ref))
+    if (!km_run_set_free_bit(ref))
         return KM_FREED;
     atomic_fetch_add_explicit(&run->remote_count, 1, memory_order_release);
     if (atomic_exchange_explicit(&run->remote_listed, 1, memory_order_acq_rel))
