@@ -691,18 +691,18 @@ void km_heap_unlock_others_go_on(km_heap *heap)
     km_heap_leave(heap, !(heap->flags & KM_HEAP_NO_SERIALIZE));
 }
 
+/* A call that says KM_HEAP_NO_SERIALIZE takes no lock, its caller vouching that no other thread
+ * uses the heap meanwhile; it stops the caches all the same, which counts their frees in. */
 bool km_heap_enter_stopped(km_heap *heap, unsigned flags)
 {
     bool locked = km_heap_enter(heap, flags);
-    if (locked)
-        km_thread_caches_stop_locked(heap);
+    km_thread_caches_stop_locked(heap);
     return locked;
 }
 
 void km_heap_leave_stopped(km_heap *heap, bool locked)
 {
-    if (locked)
-        km_thread_caches_restart_locked(heap);
+    km_thread_caches_restart_locked(heap);
     km_heap_leave(heap, locked);
 }
 

@@ -163,8 +163,8 @@ void km_thread_caches_restart_locked(km_heap *heap)
     atomic_store_explicit(&heap->stopped, 0, memory_order_release);
 }
 
-/* Hands a cache's runs to the heap and frees its entry (fast paths stopped, so its recent frees
- * are counted in already). */
+/* Hands a cache's runs to the heap and frees its entry. Only with the fast paths stopped, which
+ * counted its remote and recent frees in: once its runs are the heap's, nothing would. */
 static void give_up(km_heap *heap, km_thread_cache *cache)
 {
     km_run_pool_return_locked(heap, &cache->pool);

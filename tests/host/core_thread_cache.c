@@ -470,6 +470,62 @@ static void a_locked_allocation_counts_recent_frees_in_first(void **state)
     free(blocks);
 }
 
+/* A whole-heap call that says KM_HEAP_NO_SERIALIZE (its caller vouching that no other thread uses
+ * the heap) counts the caches' recent frees in as a locked one does: validation finds the heap
+ * sound, and compaction hands the runs to the heap with every free block counted, so that no
+ * block is handed out twice afterwards. */
+static void whole_heap_calls_without_the_lock_count_recent_frees_in(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 64 };
+    size_t count;
+    char **blocks = fill_one_run(heap, SIZE, &count);
+    for (size_t i = 1; i <= KM_RECENT_FREES + 1; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_true(km_heap_validate(heap, KM_HEAP_NO_SERIALIZE, NULL));
+    km_heap_compact(heap, KM_HEAP_NO_SERIALIZE);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    km_status status;
+    char *taken[KM_RECENT_FREES + 2];
+    taken[0] = km_heap_alloc(heap, KM_HEAP_NO_SERIALIZE, SIZE, &status);
+    assert_non_null(taken[0]);
+    alloc_ok(heap, 16); /* the thread takes a cache again */
+    for (size_t i = 1; i < KM_RECENT_FREES + 2; i++) {
+        taken[i] = alloc_ok(heap, SIZE);
+        for (size_t j = 0; j < i; j++)
+            assert_ptr_not_equal(taken[i], taken[j]);
+    }
+    assert_true(km_heap_validate(heap, 0, NULL));
+    free(blocks);
+}
+
+static void *free_the_block(void *argument)
+{
+    handover *h = argument;
+    alloc_ok(h->heap, 16); /* this thread gets a cache: the free below is a remote one */
+    assert_int_equal(km_heap_free(h->heap, 0, h->blocks[0]), KM_OK);
+    return NULL;
+}
+
+/* The same for a block another thread freed: compaction without the lock counts it in before the
+ * owner's runs go to the heap. */
+static void compaction_without_the_lock_counts_remote_frees_in(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    char *blocks[10];
+    for (size_t i = 0; i < 10; i++)
+        blocks[i] = alloc_ok(heap, 64);
+    handover h = {heap, &blocks[9], 1};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, free_the_block, &h), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    km_heap_compact(heap, KM_HEAP_NO_SERIALIZE);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    for (size_t i = 0; i < 9; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
 /* An overflow of a block through its slack is found by the free of the block after it, on the
  * fast path as on the locked one; that block stays busy, and is freed once the damage is
  * repaired. */
@@ -532,6 +588,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_threads_recent_frees_are_free_and_come_back_last_first,
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(a_locked_allocation_counts_recent_frees_in_first,
+                                        setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(whole_heap_calls_without_the_lock_count_recent_frees_in,
+                                        setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(compaction_without_the_lock_counts_remote_frees_in,
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
     };
