@@ -61,7 +61,12 @@ static inline void *km_run_take_recent_free(km_heap *heap, km_recent_frees *rece
 }
 
 /* Keeps a block the thread just freed (its bit set) among its recent frees, uncounted; false
- * when it is to be counted now: too big, its run emptier than the fullest bin, or no room. */
+ * when it is to be counted now: too big, its run emptier than the fullest bin, or no room.
+ *
+ * The block's last line is fetched, for writing, as it is kept: the allocation that takes the
+ * block back writes its size code there, and the locked clear of its bit that follows waits for
+ * that store. Fetched only then, the line is most often a miss that the allocation waits for
+ * whole (in native churn, a tenth of the time per pair). */
 static inline bool km_run_keep_as_recent_free(km_run_pool *pool, const km_block_ref *ref)
 {
     km_run *run = ref->run;
@@ -74,6 +79,7 @@ static inline bool km_run_keep_as_recent_free(km_run_pool *pool, const km_block_
     recent->blocks[recent->count].run = run;
     recent->blocks[recent->count].index = ref->index;
     recent->count++;
+    __builtin_prefetch((const void *)(ref->block + run->block_size - 1), 1);
     return true;
 }
 
