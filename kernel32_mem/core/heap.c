@@ -36,7 +36,7 @@
  * - A run is listed in its class's bin for how full it is exactly when it has a counted free
  *   block; an empty run goes back to its segment unless it is the class's one kept empty run
  *   (in a thread's pool, when the pool is next trimmed, with the fast paths stopped). Blocks
- *   other threads freed, and a thread's recent frees (run.c), are free in the map but counted
+ *   other threads freed, and a thread's recent frees (run_owned.h), are free in the map but counted
  *   only later; a stop of the fast paths counts them all in.
  * - heap->outsized_bytes is the sum of the requested sizes of busy spans and large blocks; a
  *   run block's requested size is in its code alone, and HeapSummary adds them up from there

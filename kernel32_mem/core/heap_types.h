@@ -126,8 +126,8 @@ struct km_run_pool {
     size_t surplus;
 };
 
-/* A thread's last frees of blocks of one class up to 1 KiB, from its own runs (run.c): free in
- * their runs' maps, not yet counted in their free_count, and taken back first, last in first
+/* A thread's last frees of blocks of one class up to 1 KiB, from its own runs (run_owned.h): free
+ * in their runs' maps, not yet counted in their free_count, and taken back first, last in first
  * out, by its next allocations of the class. */
 #define KM_RECENT_FREES 8
 #define KM_RECENT_CLASSES (KM_LINEAR_CLASS_COUNT + 3 * KM_CLASSES_PER_DOUBLING)

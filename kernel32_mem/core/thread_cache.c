@@ -25,9 +25,9 @@
  * HeapValidate of the whole heap, HeapSummary, HeapCompact, snapshots and HeapDestroy first stop
  * the fast paths (km_thread_caches_stop_locked): with the lock held they raise `stopped`, wait
  * until no thread is inside a fast path, and then count every cache's remote frees and recent
- * frees (run.c) in. A fast path that starts while stopped takes the lock instead, and so waits
- * for HeapUnlock. HeapCompact also hands every cache's runs back to the heap, so that empty runs
- * can go back to the system.
+ * frees (run_owned.h) in. A fast path that starts while stopped takes the lock instead, and so
+ * waits for HeapUnlock. HeapCompact also hands every cache's runs back to the heap, so that empty
+ * runs can go back to the system.
  *
  * Debug modes, a quarantine, HEAP_NO_SERIALIZE, a maximum size (each cache holds runs the
  * maximum would pay for) and a page provider without an owner map leave a heap without caches:

@@ -399,6 +399,22 @@ static char **fill_one_run(km_heap *heap, size_t size, size_t *count)
     return blocks;
 }
 
+/* Frees blocks 1 to KM_RECENT_FREES + 1 of a full run: the first ones wait among the thread's
+ * recent frees, the last is counted (no room is left among them), so the run is listed again,
+ * its search starting at or before the waiting blocks' word. */
+static void free_past_the_recent_frees(km_heap *heap, char **blocks)
+{
+    for (size_t i = 1; i <= KM_RECENT_FREES + 1; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+}
+
+static void assert_all_different(char **blocks, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < i; j++)
+            assert_ptr_not_equal(blocks[i], blocks[j]);
+}
+
 /* A thread's frees from a full run wait among its recent frees, free to every lookup (a second
  * free is a double free) though not yet counted, and its next allocations of the class take
  * them back, last first. A stop counts them in: the walk and validation see every run as it
@@ -448,10 +464,7 @@ static void a_locked_allocation_counts_recent_frees_in_first(void **state)
     size_t count;
     char **blocks = fill_one_run(heap, SIZE, &count);
     char *small = alloc_ok(heap, 16);
-    /* Frees that wait, then one counted (no room left among the recent ones): the run is
-     * listed again, its search starting at or before the waiting blocks' word. */
-    for (size_t i = 1; i <= KM_RECENT_FREES + 1; i++)
-        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    free_past_the_recent_frees(heap, blocks);
     km_status status;
     char *taken[KM_RECENT_FREES + 1];
     taken[0] = km_heap_realloc(heap, 0, small, SIZE, &status);
@@ -463,9 +476,8 @@ static void a_locked_allocation_counts_recent_frees_in_first(void **state)
         for (size_t j = 1; j <= KM_RECENT_FREES + 1; j++)
             one_of_the_freed |= taken[i] == blocks[j];
         assert_true(one_of_the_freed);
-        for (size_t j = 0; j < i; j++)
-            assert_ptr_not_equal(taken[i], taken[j]);
     }
+    assert_all_different(taken, KM_RECENT_FREES + 1);
     assert_true(km_heap_validate(heap, 0, NULL));
     free(blocks);
 }
@@ -480,8 +492,7 @@ static void whole_heap_calls_without_the_lock_count_recent_frees_in(void **state
     enum { SIZE = 64 };
     size_t count;
     char **blocks = fill_one_run(heap, SIZE, &count);
-    for (size_t i = 1; i <= KM_RECENT_FREES + 1; i++)
-        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    free_past_the_recent_frees(heap, blocks);
     assert_true(km_heap_validate(heap, KM_HEAP_NO_SERIALIZE, NULL));
     km_heap_compact(heap, KM_HEAP_NO_SERIALIZE);
     assert_true(km_heap_validate(heap, 0, NULL));
@@ -490,11 +501,9 @@ static void whole_heap_calls_without_the_lock_count_recent_frees_in(void **state
     taken[0] = km_heap_alloc(heap, KM_HEAP_NO_SERIALIZE, SIZE, &status);
     assert_non_null(taken[0]);
     alloc_ok(heap, 16); /* the thread takes a cache again */
-    for (size_t i = 1; i < KM_RECENT_FREES + 2; i++) {
+    for (size_t i = 1; i < KM_RECENT_FREES + 2; i++)
         taken[i] = alloc_ok(heap, SIZE);
-        for (size_t j = 0; j < i; j++)
-            assert_ptr_not_equal(taken[i], taken[j]);
-    }
+    assert_all_different(taken, KM_RECENT_FREES + 2);
     assert_true(km_heap_validate(heap, 0, NULL));
     free(blocks);
 }
