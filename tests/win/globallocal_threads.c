@@ -118,12 +118,16 @@ static void optimize_resources_does_not_wait_for_a_heap_lock_holder_that_creates
 
 typedef struct race {
     HGLOBAL memory;
+    volatile LONG asking; /* the main thread has asked once: the race is on */
     volatile LONG done;
 } race;
 
 static DWORD WINAPI resize_repeatedly(void *argument)
 {
     race *state = argument;
+    /* On a busy machine this thread could otherwise finish before the main one ever asks. */
+    while (!state->asking)
+        Sleep(0);
     DWORD failures = 0;
     for (unsigned i = 0; i < RESIZES; i++) {
         SIZE_T size = SMALLEST + (i * 2654435761u) % (LARGEST - SMALLEST);
@@ -144,6 +148,7 @@ static void global_size_is_always_a_size_the_block_had(void **state)
         SIZE_T size = GlobalSize(run.memory);
         wrong += size < SMALLEST || size > LARGEST;
         asked++;
+        InterlockedExchange(&run.asking, 1);
     }
     assert_int_equal(WaitForSingleObject(resizer, FINISH_TIMEOUT_MS), WAIT_OBJECT_0);
     DWORD failures = 1;
