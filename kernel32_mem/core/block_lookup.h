@@ -88,7 +88,7 @@ static inline __attribute__((always_inline)) bool km_lookup_run_index(const km_s
     size_t offset = data - first_block;
     const km_slot *slot = &segment->slots[head];
     *index = km_run_index(offset, slot->run.reciprocal);
-    __builtin_prefetch(&run->free_map[*index / 64 % KM_RUN_MAP_WORDS]);
+    __builtin_prefetch(&run->maps[*index / 64 % KM_RUN_MAP_WORDS].free);
     return offset == *index * slot->run.block_size && *index < run->block_count;
 }
 

@@ -102,7 +102,7 @@ static void write_block(km_text *t, uintptr_t address, size_t size, size_t reque
 
 static bool is_quarantined(const km_heap *heap, const km_run *run, size_t index)
 {
-    return heap->quarantine.limit && ((run->exact_map[index / 64] >> (index % 64)) & 1);
+    return heap->quarantine.limit && ((run->maps[index / 64].exact >> (index % 64)) & 1);
 }
 
 static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, size_t index)
@@ -117,7 +117,7 @@ static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, 
         write_block(t, block, run->block_size, 0, state, seal);
         return;
     }
-    if ((run->exact_map[index / 64] >> (index % 64)) & 1) {
+    if ((run->maps[index / 64].exact >> (index % 64)) & 1) {
         write_block(t, block, run->block_size, run->block_size, "busy", "exact");
         return;
     }

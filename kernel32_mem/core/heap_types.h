@@ -87,11 +87,23 @@ typedef struct km_slot {
 typedef struct km_segment km_segment;
 typedef struct km_run_pool km_run_pool;
 
-/* A run of blocks of one size class, or (block_count 1, size_class KM_SPAN_CLASS) a span. */
+/* One word of a run's maps: 64 blocks' bits of each map, side by side, so that a free reads
+ * both from one line (whether the block is busy, and whether the block before it fills its
+ * class). */
+typedef struct km_run_map_word {
+    uint64_t free;  /* bit set: block free */
+    uint64_t exact; /* bit set: a busy block whose request fills it */
+} km_run_map_word;
+
+/* A run of blocks of one size class, or (block_count 1, size_class KM_SPAN_CLASS) a span.
+ *
+ * Records are line aligned, and what a free reads comes first, in one line: the pool, where
+ * the blocks are, how many there are and how many are counted free. The lists' links, the
+ * remote frees and a span's size follow; then the maps. */
 typedef struct km_run {
-    struct km_run *next; /* the class's runs with a free block */
-    struct km_run *prev;
-    km_segment *segment;
+    /* The pool whose lists the run is on: the heap's, or a thread's (thread_cache.c), which
+     * alone then changes the maps below; read by other threads without the lock. */
+    _Alignas(64) _Atomic(km_run_pool *) pool;
     uintptr_t first_block; /* the first block's address: the run's first slot */
     uint32_t block_size;
     uint16_t block_count;
@@ -101,18 +113,18 @@ typedef struct km_run {
     uint16_t bin;         /* while listed: the partial list it is on (run.c) */
     uint32_t head_slot;
     uint32_t committed_end; /* bytes from the run's first slot known to be committed */
-    size_t span_requested;  /* a span's requested size */
-    /* The pool whose lists the run is on: the heap's, or a thread's (thread_cache.c), which
-     * alone then changes the maps below; read by other threads without the lock. */
-    _Atomic(km_run_pool *) pool;
+    struct km_run *next;    /* the class's runs with a free block */
+    struct km_run *prev;
+    km_segment *segment;
+    size_t span_requested; /* a span's requested size */
     /* A thread's run: blocks other threads freed (set in the free map already) that its owner
      * has not counted yet, and its place on the owner's list of such runs. */
     _Atomic uint32_t remote_count;
     _Atomic uint32_t remote_listed;
     _Atomic(struct km_run *) remote_next;
-    uint64_t free_map[KM_RUN_MAP_WORDS];  /* bit set: block free */
-    uint64_t exact_map[KM_RUN_MAP_WORDS]; /* bit set: a busy block whose request fills it */
+    _Alignas(32) km_run_map_word maps[KM_RUN_MAP_WORDS];
 } km_run;
+_Static_assert(sizeof(km_run) % 64 == 0, "every run record starts a line");
 
 /* Runs with a free block, by class and by how full they are (run.c), and the count of empty
  * ones among them. The heap has one, used under its lock; each thread cache has its own. */
@@ -364,7 +376,7 @@ static inline size_t km_run_index(size_t offset, uint32_t reciprocal)
  * (an acquire) reads a whole code. */
 static inline bool km_run_is_block_free(const km_run *run, size_t index)
 {
-    return (__atomic_load_n(&run->free_map[index / 64], __ATOMIC_ACQUIRE) >> (index % 64)) & 1;
+    return (__atomic_load_n(&run->maps[index / 64].free, __ATOMIC_ACQUIRE) >> (index % 64)) & 1;
 }
 /* The free blocks allocation may take: the map's, less the blocks in quarantine. */
 size_t km_run_count_free(const km_heap *heap, const km_run *run);

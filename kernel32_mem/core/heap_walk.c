@@ -68,7 +68,7 @@ static void emit_free_slots(const km_segment *segment, size_t slot, uintptr_t ad
 static size_t next_busy(const km_run *run, size_t index)
 {
     while (index < run->block_count) {
-        uint64_t busy = ~run->free_map[index / 64] >> (index % 64);
+        uint64_t busy = ~run->maps[index / 64].free >> (index % 64);
         if (busy)
             return index + (size_t)__builtin_ctzll(busy);
         index = (index / 64 + 1) * 64;

@@ -79,7 +79,7 @@ void km_quarantine_start_locked(km_heap *heap, size_t bytes)
                 continue;
             km_run *run = km_segment_run_record(segment, slot);
             for (size_t w = 0; w < KM_RUN_MAP_WORDS; w++)
-                run->exact_map[w] &= ~run->free_map[w];
+                run->maps[w].exact &= ~run->maps[w].free;
         }
     }
     heap->quarantine.limit = bytes;

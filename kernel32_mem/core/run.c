@@ -177,9 +177,9 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *poo
     segment->slots[slot].run.reciprocal = (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1);
     size_t full_words = run->block_count / 64;
     for (size_t w = 0; w < full_words; w++)
-        run->free_map[w] = ~(uint64_t)0;
+        run->maps[w].free = ~(uint64_t)0;
     if (run->block_count % 64)
-        run->free_map[full_words] = ((uint64_t)1 << (run->block_count % 64)) - 1;
+        run->maps[full_words].free = ((uint64_t)1 << (run->block_count % 64)) - 1;
     /* Published whole: another thread's free reads the record only once the pool says whose
      * it is (a release, paired with its acquire). */
     atomic_store_explicit(&run->pool, pool, memory_order_release);
@@ -233,9 +233,9 @@ static km_status commit_through(km_run *run, uintptr_t end)
 __attribute__((noinline)) static size_t take_unheld_block(km_run *run)
 {
     for (size_t w = run->search_word;; w++) {
-        uint64_t word = run->free_map[w] & ~run->exact_map[w];
+        uint64_t word = run->maps[w].free & ~run->maps[w].exact;
         if (word) {
-            run->free_map[w] &= ~(word & -word);
+            run->maps[w].free &= ~(word & -word);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }
@@ -248,11 +248,11 @@ static size_t take_free_block(const km_heap *heap, km_run *run)
         return take_unheld_block(run);
     for (size_t w = run->search_word;; w++) {
         /* An acquire: a block another thread freed was last written before its bit was set. */
-        uint64_t word = __atomic_load_n(&run->free_map[w], __ATOMIC_ACQUIRE);
+        uint64_t word = __atomic_load_n(&run->maps[w].free, __ATOMIC_ACQUIRE);
         if (word) {
             /* An atomic clear: another thread may be freeing a block of the word in its fast
              * path (a thread's run, allocated from under the lock). */
-            __atomic_fetch_and(&run->free_map[w], ~(word & -word), __ATOMIC_RELAXED);
+            __atomic_fetch_and(&run->maps[w].free, ~(word & -word), __ATOMIC_RELAXED);
             run->search_word = (uint16_t)w;
             return w * 64 + (size_t)__builtin_ctzll(word);
         }
@@ -341,7 +341,7 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
         !free_fill_is_intact(block, run->block_size))
         *status = KM_CORRUPTED;
     if (*status != KM_OK) {
-        __atomic_fetch_or(&run->free_map[index / 64], (uint64_t)1 << (index % 64),
+        __atomic_fetch_or(&run->maps[index / 64].free, (uint64_t)1 << (index % 64),
                           __ATOMIC_RELAXED);
         return NULL;
     }
@@ -362,7 +362,7 @@ void *km_run_alloc_searched(km_heap *heap, km_run_pool *pool, unsigned size_clas
     size_t w = run->search_word;
     uint64_t word;
     /* An acquire: a block another thread freed was last written before its bit was set. */
-    while (!(word = __atomic_load_n(&run->free_map[w], __ATOMIC_ACQUIRE)))
+    while (!(word = __atomic_load_n(&run->maps[w].free, __ATOMIC_ACQUIRE)))
         w++;
     uint64_t bit = word & -word;
     size_t index = w * 64 + (size_t)__builtin_ctzll(word);
@@ -371,7 +371,7 @@ void *km_run_alloc_searched(km_heap *heap, km_run_pool *pool, unsigned size_clas
         return NULL;
     km_run_set_requested_locked(heap, run, index, block, size);
     /* An atomic clear: another thread may be setting a bit of the word (a remote free). */
-    __atomic_fetch_and(&run->free_map[w], ~bit, __ATOMIC_RELEASE);
+    __atomic_fetch_and(&run->maps[w].free, ~bit, __ATOMIC_RELEASE);
     run->search_word = (uint16_t)w;
     count_as_taken(pool, run);
     return (void *)block;
@@ -421,7 +421,7 @@ bool km_run_free_locked(km_heap *heap, const km_block_ref *ref)
     /* With a quarantine, a free block set in the exact map is a held one: a block freed past the
      * quarantine (its ring could not grow) must not keep its exact bit. */
     if (__builtin_expect(heap->quarantine.limit != 0, 0))
-        ref->run->exact_map[ref->index / 64] &= ~((uint64_t)1 << (ref->index % 64));
+        ref->run->maps[ref->index / 64].exact &= ~((uint64_t)1 << (ref->index % 64));
     return set_free(heap, pool_of(ref->run), ref);
 }
 
@@ -531,13 +531,13 @@ void km_run_hold_locked(km_heap *heap, km_run *run, size_t index)
     if (__builtin_expect(heap->debug & KM_HEAP_DEBUG_FREE, 0))
         fill_free(run->first_block + index * run->block_size, run->block_size);
     uint64_t bit = (uint64_t)1 << (index % 64);
-    run->free_map[index / 64] |= bit;
-    run->exact_map[index / 64] |= bit;
+    run->maps[index / 64].free |= bit;
+    run->maps[index / 64].exact |= bit;
 }
 
 void km_run_release_held_locked(km_heap *heap, km_run *run, size_t index)
 {
-    run->exact_map[index / 64] &= ~((uint64_t)1 << (index % 64));
+    run->maps[index / 64].exact &= ~((uint64_t)1 << (index % 64));
     count_as_free(heap, pool_of(run), run, index / 64, 1);
 }
 
@@ -568,6 +568,6 @@ size_t km_run_count_free(const km_heap *heap, const km_run *run)
     size_t count = 0;
     for (size_t w = 0; w < map_words(run); w++)
         count += (size_t)__builtin_popcountll(
-            heap->quarantine.limit ? run->free_map[w] & ~run->exact_map[w] : run->free_map[w]);
+            heap->quarantine.limit ? run->maps[w].free & ~run->maps[w].exact : run->maps[w].free);
     return count;
 }

@@ -32,7 +32,7 @@
 static inline __attribute__((always_inline)) bool km_run_set_free_bit(const km_block_ref *ref)
 {
     uint64_t bit = (uint64_t)1 << (ref->index % 64);
-    return !(__atomic_fetch_or(&ref->run->free_map[ref->index / 64], bit, __ATOMIC_ACQ_REL) & bit);
+    return !(__atomic_fetch_or(&ref->run->maps[ref->index / 64].free, bit, __ATOMIC_ACQ_REL) & bit);
 }
 
 /* A block from the fullest of the pool's runs of the class, found by a search of its map, as far
@@ -55,7 +55,7 @@ static inline void *km_run_take_recent_free(km_heap *heap, km_recent_frees *rece
     km_run_set_requested_locked(heap, run, index, block, size);
     /* An atomic clear, a release: another thread may be setting a bit of the word (a remote
      * free), and one reading the block's code once it finds the bit clear reads it whole. */
-    __atomic_fetch_and(&run->free_map[index / 64], ~((uint64_t)1 << (index % 64)),
+    __atomic_fetch_and(&run->maps[index / 64].free, ~((uint64_t)1 << (index % 64)),
                        __ATOMIC_RELEASE);
     return (void *)block;
 }
@@ -112,7 +112,7 @@ static inline bool km_run_free_owned(km_heap *heap, km_run_pool *pool, const km_
     if (!km_run_set_free_bit(ref))
         return false;
     if (__builtin_expect(!km_run_previous_is_intact_locked(heap, ref->run, ref->index), 0)) {
-        __atomic_fetch_and(&ref->run->free_map[ref->index / 64],
+        __atomic_fetch_and(&ref->run->maps[ref->index / 64].free,
                            ~((uint64_t)1 << (ref->index % 64)), __ATOMIC_RELAXED);
         return false;
     }

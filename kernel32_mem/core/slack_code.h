@@ -57,7 +57,7 @@ static inline void km_run_set_requested_locked(const km_heap *heap, km_run *run,
     uint64_t bit = (uint64_t)1 << (index % 64);
     size_t slack = run->block_size - requested;
     /* Whole-word stores: other threads may read the word (thread_cache.h). */
-    uint64_t *exact = &run->exact_map[index / 64];
+    uint64_t *exact = &run->maps[index / 64].exact;
     if (slack == 0) {
         __atomic_store_n(exact, *exact | bit, __ATOMIC_RELAXED);
         return;
@@ -121,7 +121,7 @@ static inline bool km_slack_decode(const km_run *run, const uint8_t *end, size_t
 
 static inline bool km_run_is_exact(const km_run *run, size_t index)
 {
-    return (__atomic_load_n(&run->exact_map[index / 64], __ATOMIC_RELAXED) >> (index % 64)) & 1;
+    return (__atomic_load_n(&run->maps[index / 64].exact, __ATOMIC_RELAXED) >> (index % 64)) & 1;
 }
 
 /* The slack the block's code says, and the code's length, once the guard before the code
