@@ -11,7 +11,7 @@
 
 static const char usage[] =
     "usage: km_sideload run [--scope exe|process] [--dll PATH] PROGRAM [ARGS...]\n"
-    "       km_sideload rewrite [--dll PATH] IN.exe OUT.exe\n"
+    "       km_sideload rewrite [--scope exe] [--dll PATH] IN.exe OUT.exe\n"
     "\n"
     "  run      start PROGRAM with its kernel32 memory imports taken from kernel32_mem.dll,\n"
     "           and exit with its exit code. --scope process (default: exe) lets the DLL\n"

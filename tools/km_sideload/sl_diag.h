@@ -31,4 +31,9 @@ const char *sl_win_text(unsigned long code);
 void sl_print_err(const char *text);
 void sl_print_out(const char *text);
 
+/* sl_fail's format for a program with no import to redirect (one argument: its name). A
+ * program that imports them from kernel32_mem.dll already (rewrite's output) is one. */
+#define SL_NOTHING_TO_REDIRECT                                                                     \
+    "%s imports none of kernel32_mem's functions from kernel32.dll: nothing to redirect"
+
 #endif

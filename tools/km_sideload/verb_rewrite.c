@@ -118,7 +118,7 @@ static bool build_output(const sl_image *img, const sl_dll *dll, const char *wha
     uint32_t slot = 0, ir, is;
     if (sl_image_dir_offset(img, IMAGE_DIRECTORY_ENTRY_IMPORT) == 0 ||
         !sl_image_dir(img, IMAGE_DIRECTORY_ENTRY_IMPORT, &ir, &is))
-        return sl_fail(err, "%s imports none of kernel32_mem's functions", what);
+        return sl_fail(err, SL_NOTHING_TO_REDIRECT, what);
     if (!header_slot(img, what, &slot, err))
         return false;
     size_t file_end = end_without_signature(img, &res->dropped_signature);
@@ -137,7 +137,7 @@ static bool build_output(const sl_image *img, const sl_dll *dll, const char *wha
                                             SL_IMPORTS_SELF_CONTAINED, &block, err) ||
                            sl_fail_prefix(err, what));
     if (ok && block.redirected == 0)
-        ok = sl_fail(err, "%s imports none of kernel32_mem's functions", what);
+        ok = sl_fail(err, SL_NOTHING_TO_REDIRECT, what);
     uint64_t raw_size = align_up(block.size, img->file_alignment);
     res->size = (size_t)(raw_ptr + raw_size);
     res->data = ok ? calloc(1, res->size) : NULL;

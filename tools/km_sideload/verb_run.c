@@ -54,7 +54,7 @@ static bool check_program_file(const wchar_t *path, const char *what, const sl_d
                                 &block, err))
         ok = sl_fail_prefix(err, what);
     if (ok && block.redirected == 0)
-        ok = sl_fail(err, "%s imports none of kernel32_mem's functions", what);
+        ok = sl_fail(err, SL_NOTHING_TO_REDIRECT, what);
     sl_import_block_free(&block);
     free(data);
     return ok;
@@ -98,7 +98,7 @@ static bool redirect_child(HANDLE proc, const sl_dll *dll, const char *dll_name,
     if (ok && !sl_imports_build(&img, &dll->names, dll_name, 0, SL_IMPORTS_MINIMAL, &block, err))
         ok = sl_fail_prefix(err, what);
     if (ok && block.redirected == 0)
-        ok = sl_fail(err, "%s imports none of kernel32_mem's functions", what);
+        ok = sl_fail(err, SL_NOTHING_TO_REDIRECT, what);
     if (ok)
         ok = sl_remote_alloc_near(proc, &remote, block.size, &where, err);
     if (ok) {
