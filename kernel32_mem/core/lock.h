@@ -37,6 +37,10 @@ typedef struct km_threads {
     void (*wait)(_Atomic uintptr_t *word, uintptr_t expected);
     /* Wakes one thread sleeping in wait on word, if any. */
     void (*wake_one)(_Atomic uintptr_t *word);
+    /* True once the process is ending: ExitProcess has ended every other thread, wherever each
+     * was, before the DLLs' detach calls run (on Windows, ntdll's RtlDllShutdownInProgress).
+     * NULL: never. */
+    bool (*process_ending)(void);
 } km_threads;
 
 typedef struct km_lock {

@@ -125,6 +125,17 @@ km_run_pool *km_thread_cache_pool_locked(km_heap *heap)
     return &heap->pool;
 }
 
+/* True when a fast path still entered will never be left: the process is ending, and every
+ * other thread is gone, some perhaps in the middle of a fast path (a DLL's detach call that
+ * validates, walks or locks a heap after ExitProcess would otherwise wait forever). Its cache is
+ * taken as it was left: on Windows too, a thread ended in the middle of a lock-free heap call
+ * leaves what it did half done. */
+static bool fast_path_abandoned(const km_heap *heap)
+{
+    const km_threads *threads = heap->lock.threads;
+    return threads->process_ending && threads->process_ending();
+}
+
 void km_thread_caches_stop_locked(km_heap *heap)
 {
     if (heap->stop_depth++)
@@ -139,9 +150,15 @@ void km_thread_caches_stop_locked(km_heap *heap)
         km_thread_cache *cache = &caches[i];
         /* A fast path is a few hundred instructions: spin, then let its thread run. */
         for (unsigned spins = 0; atomic_load_explicit(&cache->active, memory_order_acquire);
-             spins++)
-            if (spins > 64)
-                heap->lock.threads->yield();
+             spins++) {
+            if (spins <= 64)
+                continue;
+            if (fast_path_abandoned(heap)) {
+                atomic_store_explicit(&cache->active, 0, memory_order_relaxed);
+                break;
+            }
+            heap->lock.threads->yield();
+        }
     }
     for (size_t i = 0; i < KM_THREAD_CACHES; i++) {
         km_thread_cache *cache = &caches[i];

@@ -9,9 +9,8 @@
 #define KM_STATUS_HEAP_CORRUPTION ((NTSTATUS)0xC0000374)
 
 /* RtlWaitOnAddress and RtlWakeAddressSingle, found at run time: Windows 7 lacks them. */
-typedef NTSTATUS(NTAPI *wait_on_address_function)(const volatile void *address,
-                                                   const void *compare, SIZE_T size,
-                                                   const LARGE_INTEGER *timeout);
+typedef NTSTATUS(NTAPI *wait_on_address_function)(const volatile void *address, const void *compare,
+                                                  SIZE_T size, const LARGE_INTEGER *timeout);
 typedef void(NTAPI *wake_address_function)(const void *address);
 static wait_on_address_function wait_on_address;
 static wake_address_function wake_address_single;
@@ -35,10 +34,20 @@ static void yield_thread(void)
     NtYieldExecution();
 }
 
+/* Found at run time like the two above, though every Windows since XP and Wine have it. */
+typedef BOOLEAN(NTAPI *shutdown_in_progress_function)(void);
+static shutdown_in_progress_function shutdown_in_progress;
+
+static bool process_ending(void)
+{
+    return shutdown_in_progress && shutdown_in_progress();
+}
+
 static const km_threads nt_threads = {
     .yield = yield_thread,
     .wait = wait_while_equal,
     .wake_one = wake_one,
+    .process_ending = process_ending,
 };
 
 const km_heap_platform *km_nt_heap_platform(void)
@@ -51,6 +60,8 @@ const km_heap_platform *km_nt_heap_platform(void)
         wake_address_single = (wake_address_function)km_nt_ntdll_export("RtlWakeAddressSingle");
         if (!wait_on_address || !wake_address_single)
             wait_on_address = NULL;
+        shutdown_in_progress =
+            (shutdown_in_progress_function)km_nt_ntdll_export("RtlDllShutdownInProgress");
         platform.threads = &nt_threads;
         platform.seed = (uint64_t)counter.QuadPart ^ ((uint64_t)(uintptr_t)km_nt_teb() << 20);
         platform.pages = km_nt_pages();

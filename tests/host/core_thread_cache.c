@@ -535,6 +535,33 @@ static void compaction_without_the_lock_counts_remote_frees_in(void **state)
     assert_true(km_heap_validate(heap, 0, NULL));
 }
 
+static void *take_a_cache_and_end(void *argument)
+{
+    km_heap *heap = argument;
+    km_heap_free(heap, 0, alloc_ok(heap, 64));
+    return (void *)km_thread_id();
+}
+
+/* ExitProcess ends every other thread wherever it is, then runs the DLLs' detach calls, which
+ * may validate, walk or lock a heap: a cache a thread left entered (here marked so by hand) must
+ * not hold them forever once the process is ending, and stops wait for it until then. */
+static void a_fast_path_left_entered_is_abandoned_once_the_process_ends(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    pthread_t thread;
+    void *ended;
+    assert_int_equal(pthread_create(&thread, NULL, take_a_cache_and_end, heap), 0);
+    assert_int_equal(pthread_join(thread, &ended), 0);
+    km_thread_cache *cache = km_thread_cache_find(heap->caches, (uintptr_t)ended);
+    assert_non_null(cache);
+    atomic_store(&cache->active, 1);
+    atomic_store(&km_host_process_ending, true);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    atomic_store(&km_host_process_ending, false);
+    assert_int_equal(atomic_load(&cache->active), 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+}
+
 /* An overflow of a block through its slack is found by the free of the block after it, on the
  * fast path as on the locked one; that block stays busy, and is freed once the damage is
  * repaired. */
@@ -601,6 +628,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(whole_heap_calls_without_the_lock_count_recent_frees_in,
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(compaction_without_the_lock_counts_remote_frees_in,
+                                        setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(a_fast_path_left_entered_is_abandoned_once_the_process_ends,
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(debug_heaps_have_no_caches, setup_growable, teardown),
     };

@@ -30,10 +30,18 @@ static void host_yield(void)
     sched_yield();
 }
 
+_Atomic bool km_host_process_ending;
+
+static bool host_process_ending(void)
+{
+    return atomic_load(&km_host_process_ending);
+}
+
 const km_threads km_host_threads = {
     .yield = host_yield,
     .wait = host_wait,
     .wake_one = host_wake_one,
+    .process_ending = host_process_ending,
 };
 
 km_heap_platform km_host_platform(km_host_pages *pages)
