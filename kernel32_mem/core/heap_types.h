@@ -122,6 +122,7 @@ typedef struct km_run {
     _Atomic uint32_t remote_count;
     _Atomic uint32_t remote_listed;
     _Atomic(struct km_run *) remote_next;
+    /* Aligned so that no pair of words straddles two lines. */
     _Alignas(32) km_run_map_word maps[KM_RUN_MAP_WORDS];
 } km_run;
 _Static_assert(sizeof(km_run) % 64 == 0, "every run record starts a line");
