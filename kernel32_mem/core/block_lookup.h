@@ -62,7 +62,7 @@ static inline km_fence km_fence_of_block(const km_heap *heap, const km_block_ref
 static inline __attribute__((always_inline)) bool
 km_lookup_head_slot(const km_segment *segment, uintptr_t data, size_t *head, km_slot_kind *kind)
 {
-    size_t slot = (data - segment->base) >> KM_SLOT_SHIFT;
+    size_t slot = km_slot_of(segment, data);
     if (!km_segment_describes(segment, slot))
         return false;
     if (segment->slots[slot].kind == KM_SLOT_TAIL)

@@ -12,6 +12,11 @@
  *   run    1-8 slots of blocks of one size class (up to 64 KiB). The run record's bitmap says
  *          which blocks are free. Size classes are 16 bytes apart up to 128 bytes, then eight
  *          per doubling, so a block is at most an eighth bigger than its request (run.c).
+ *          A class in use takes a slot at least, so a fixed heap whose maximum would make
+ *          fewer than 4,096 slots has smaller ones, down to a page (a heap of 16 MiB or less),
+ *          with run records as small as its slots need; its runs take at most a 64th of its
+ *          maximum, and fewer slots still, as many as one block needs, when it is short of
+ *          them. Its maximum is then most of what it holds, as on Windows.
  *   span   one block that takes whole slots, committed only as far as its data reaches.
  *   large  in a growable heap, a block above 512 KiB has a reservation of its own, listed in the
  *          heap's large-block table and released the moment it is freed (large.c).
@@ -88,12 +93,14 @@
 
 #include <string.h>
 
-/* Slots a request of this many bytes needs, or 0 when the count would not fit the metadata's
- * 32-bit slot indexes (such a heap could never be reserved anyway). */
-static size_t slots_for_bytes(size_t bytes)
+/* Slots of 2^shift bytes a request of this many bytes needs, or 0 when the count would not fit
+ * the metadata's 32-bit slot indexes (such a heap could never be reserved anyway). */
+static size_t slots_for_bytes(size_t bytes, unsigned shift)
 {
-    size_t slots = bytes / KM_SLOT_SIZE + (bytes % KM_SLOT_SIZE != 0);
-    size_t limit = (SIZE_MAX / 4) / (KM_SLOT_SIZE + sizeof(km_run) + sizeof(km_slot));
+    size_t slot_size = (size_t)1 << shift;
+    size_t slots = (bytes >> shift) + ((bytes & (slot_size - 1)) != 0);
+    size_t limit =
+        (SIZE_MAX / 4) / (slot_size + km_run_record_size(KM_RUN_MAP_WORDS) + sizeof(km_slot));
     if (limit > UINT32_MAX / 2)
         limit = UINT32_MAX / 2;
     return slots <= limit ? slots : 0;
@@ -165,7 +172,8 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     if (maximum && maximum < initial)
         maximum = initial;
     size_t wanted = maximum ? maximum : initial;
-    size_t data_slots = slots_for_bytes(wanted);
+    km_segment_shape shape = km_segment_shape_for(maximum, pages->page_size);
+    size_t data_slots = slots_for_bytes(wanted, shape.slot_shift);
     if (wanted && !data_slots)
         return KM_NO_MEMORY;
     if (!maximum && data_slots < KM_SEGMENT_FIRST_SLOTS)
@@ -176,20 +184,20 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
      * a new heap's walk shows a free block before any allocation. */
     if (initial < pages->page_size)
         initial = pages->page_size;
-    size_t initial_slots = slots_for_bytes(initial);
+    size_t initial_slots = slots_for_bytes(initial, shape.slot_shift);
     if (initial_slots > data_slots)
         initial_slots = data_slots;
     /* A fixed heap reserves its maximum a segment at a time, as Wine's does: reserving a
      * terabyte at once costs Wine a tenth of a second (it tracks every page reserved). */
     size_t fixed_slots = maximum ? data_slots : 0;
-    if (maximum && data_slots > KM_FIXED_FIRST_SEGMENT_SLOTS)
-        data_slots = initial_slots > KM_FIXED_FIRST_SEGMENT_SLOTS ? initial_slots
-                                                                  : KM_FIXED_FIRST_SEGMENT_SLOTS;
-    size_t reserved = km_segment_reservation_size(data_slots, true, pages->page_size);
+    size_t first_segment_slots = KM_FIXED_FIRST_SEGMENT_BYTES >> shape.slot_shift;
+    if (maximum && data_slots > first_segment_slots)
+        data_slots = initial_slots > first_segment_slots ? initial_slots : first_segment_slots;
+    size_t reserved = km_segment_reservation_size(shape, data_slots, true);
     void *base = pages->reserve(pages, reserved);
     if (!base)
         return KM_NO_MEMORY;
-    size_t header = km_segment_initial_commit(data_slots, true, pages->page_size, initial_slots);
+    size_t header = km_segment_initial_commit(shape, data_slots, true, initial_slots);
     if (pages->commit(pages, base, header, false) != KM_OK) {
         pages->release(pages, base, reserved);
         return KM_NO_MEMORY;
@@ -205,6 +213,8 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     heap->fixed_slots_left = fixed_slots - (maximum ? data_slots : 0);
     heap->next_segment_slots = data_slots * 2;
     heap->reserved_bytes = reserved;
+    heap->slot_shift = (uint8_t)shape.slot_shift;
+    heap->run_map_words = (uint16_t)shape.run_map_words;
     km_heap_init_run_geometry(heap);
 
     km_segment *segment;
@@ -307,8 +317,7 @@ static void fence_new_block(km_heap *heap, void *data)
     km_segment *segment = km_lookup_segment(heap, (uintptr_t)data);
     if (segment) {
         ref.segment = segment;
-        ref.run =
-            km_segment_run_record(segment, ((uintptr_t)data - segment->base) >> KM_SLOT_SHIFT);
+        ref.run = km_segment_run_record(segment, km_slot_of(segment, (uintptr_t)data));
     } else {
         km_large_find_locked(&heap->large, (uintptr_t)data, &ref.large_index);
     }

@@ -18,7 +18,7 @@ static bool busy_block_is_intact(const km_heap *heap, const km_run *run, size_t 
 static bool run_is_consistent(const km_heap *heap, const km_segment *segment, size_t slot,
                               size_t *outsized)
 {
-    const km_run *run = &segment->runs[slot];
+    const km_run *run = km_segment_run_record(segment, slot);
     if (run->segment != segment || run->head_slot != slot ||
         run->first_block != km_slot_address(segment, slot) + KM_BLOCK_LEAD)
         return false;
@@ -26,13 +26,13 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         size_t page = heap->pages->page_size;
         size_t span = segment->slots[slot].span;
         size_t last = slot + span - 1;
-        size_t committed_end =
-            ((last - slot) << KM_SLOT_SHIFT) + (size_t)segment->slots[last].committed_pages * page;
+        size_t committed_end = ((last - slot) << segment->slot_shift) +
+                               (size_t)segment->slots[last].committed_pages * page;
         size_t requested = run->span_requested;
         size_t reach = km_fence_reach(heap);
         *outsized += requested;
         return run->block_count == 1 &&
-               run->block_size == (span << KM_SLOT_SHIFT) - KM_BLOCK_LEAD &&
+               run->block_size == (span << segment->slot_shift) - KM_BLOCK_LEAD &&
                requested <= run->block_size - reach &&
                committed_end >= KM_BLOCK_LEAD + requested + reach &&
                km_fence_is_intact(km_span_fence(heap, run));
@@ -42,8 +42,10 @@ static bool run_is_consistent(const km_heap *heap, const km_segment *segment, si
         segment->slots[slot].run.block_size != run->block_size ||
         segment->slots[slot].run.reciprocal !=
             (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1) ||
-        run->block_count != heap->run_blocks[run->size_class] ||
-        segment->slots[slot].span != heap->run_slots[run->size_class] ||
+        (segment->slots[slot].span != heap->run_slots[run->size_class] &&
+         (!heap->maximum ||
+          segment->slots[slot].span != km_run_least_slots(heap, run->size_class))) ||
+        run->block_count != km_run_blocks_in(heap, run->size_class, segment->slots[slot].span) ||
         run->free_count != km_run_count_free(heap, run))
         return false;
     for (size_t i = 0; i < run->block_count; i++)
@@ -93,7 +95,7 @@ static bool segment_is_consistent(const km_heap *heap, const km_segment *segment
                 return false;
         if (!run_is_consistent(heap, segment, i, outsized))
             return false;
-        if (slot->kind == KM_SLOT_RUN && segment->runs[i].free_count)
+        if (slot->kind == KM_SLOT_RUN && km_segment_run_record(segment, i)->free_count)
             (*runs_with_free)++;
     }
     return true;
@@ -178,7 +180,7 @@ static bool every_run(const km_heap *heap, bool (*visit)(const km_heap *, const 
         const km_segment *segment = heap->segments[i];
         for (size_t slot = segment->meta_slots; slot < segment->described; slot++)
             if (segment->slots[slot].kind == KM_SLOT_RUN &&
-                !visit(heap, &segment->runs[slot], context))
+                !visit(heap, km_segment_run_record(segment, slot), context))
                 return false;
     }
     return true;
@@ -276,6 +278,6 @@ void km_heap_summarize(km_heap *heap, unsigned flags, km_heap_summary *summary)
     summary->committed = heap->committed_bytes;
     summary->reserved = heap->reserved_bytes;
     /* A fixed heap may still reserve its data slots not yet reserved (and their metadata). */
-    summary->max_reserve = heap->reserved_bytes + (heap->fixed_slots_left << KM_SLOT_SHIFT);
+    summary->max_reserve = heap->reserved_bytes + (heap->fixed_slots_left << heap->slot_shift);
     km_heap_leave_stopped(heap, locked);
 }

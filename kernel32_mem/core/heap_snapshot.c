@@ -131,7 +131,7 @@ static void write_run_block(km_text *t, const km_heap *heap, const km_run *run, 
 static void write_run(km_text *t, const km_segment *segment, size_t head)
 {
     const km_heap *heap = segment->heap;
-    const km_run *run = &segment->runs[head];
+    const km_run *run = km_segment_run_record(segment, head);
     size_t count = segment->slots[head].span;
     open_group(t, segment, "run", head, count, slots_committed(segment, head, count));
 
@@ -172,15 +172,15 @@ static void write_run(km_text *t, const km_segment *segment, size_t head)
 
 static void write_span(km_text *t, const km_segment *segment, size_t head)
 {
-    const km_run *run = &segment->runs[head];
+    const km_run *run = km_segment_run_record(segment, head);
     size_t count = segment->slots[head].span;
     open_group(t, segment, "span", head, count, slots_committed(segment, head, count));
     km_json_key(t, "block");
     /* A span has no slack code; tail checking gives it a fence (block_fence.h). */
     km_fence fence = km_span_fence(segment->heap, run);
     const char *seal = !fence.length ? "none" : km_fence_is_intact(fence) ? "intact" : "broken";
-    write_block(t, run->first_block, count * KM_SLOT_SIZE - KM_BLOCK_LEAD, run->span_requested,
-                "busy", seal);
+    write_block(t, run->first_block, (count << segment->slot_shift) - KM_BLOCK_LEAD,
+                run->span_requested, "busy", seal);
     km_json_close_object(t);
 }
 
@@ -282,6 +282,8 @@ static void write_heap_locked(km_text *t, km_heap *heap, uintptr_t handle, bool 
     write_names(t, "debug", heap->debug, debug_names);
     km_json_key(t, "maximum");
     km_json_uint(t, heap->maximum);
+    km_json_key(t, "slot_size");
+    km_json_uint(t, (size_t)1 << heap->slot_shift);
     km_json_key(t, "reserved");
     km_json_uint(t, heap->reserved_bytes);
     km_json_key(t, "committed");

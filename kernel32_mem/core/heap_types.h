@@ -17,8 +17,14 @@
 
 #define KM_HEAP_MAGIC 0x4b4d4850u /* "KMHP" */
 
+/* A growable heap's slots, and the largest a heap has. A fixed heap's are smaller when its
+ * maximum is small (KM_FIXED_SLOTS_WANTED), down to a page. */
 #define KM_SLOT_SHIFT 16
 #define KM_SLOT_SIZE ((size_t)1 << KM_SLOT_SHIFT)
+/* A fixed heap gets slots small enough for it to have this many, so that a heap of a few
+ * megabytes holds blocks of every class at once: one slot per class in use is the least a
+ * heap spends (heap.c). */
+#define KM_FIXED_SLOTS_WANTED ((size_t)4096)
 
 /* A run's or span's first block starts this far into its slot, so that the bytes before every
  * block are memory: code that takes one of our blocks for its own (the system's heap functions,
@@ -31,8 +37,10 @@
 
 /* Blocks up to this size come from runs; larger ones are spans of slots. */
 #define KM_RUN_BLOCK_MAX ((size_t)64 * 1024)
+/* Map words a run record has in a heap of 64 KiB slots; one of smaller slots has fewer
+ * (km_heap.run_map_words): a run never holds more blocks than its first slot holds of the
+ * smallest class. */
 #define KM_RUN_MAP_WORDS 64
-#define KM_RUN_BLOCKS_MAX (KM_RUN_MAP_WORDS * 64)
 
 /* A growable heap serves requests above this from a reservation of their own. */
 #define KM_LARGE_THRESHOLD ((size_t)512 * 1024)
@@ -41,7 +49,7 @@
 #define KM_SEGMENT_FIRST_SLOTS 16 /* a growable heap's first reservation: 1 MiB */
 #define KM_SEGMENT_MAX_SLOTS 1024 /* growth doubles each reservation up to 64 MiB */
 /* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
-#define KM_FIXED_FIRST_SEGMENT_SLOTS ((size_t)16384)
+#define KM_FIXED_FIRST_SEGMENT_BYTES ((size_t)1 << 30)
 
 /* Free slots kept committed for reuse (segment.c): at least this many, and up to a 32nd of
  * the heap's committed memory; up to twice that while they are young, retained fewer than
@@ -122,10 +130,17 @@ typedef struct km_run {
     _Atomic uint32_t remote_count;
     _Atomic uint32_t remote_listed;
     _Atomic(struct km_run *) remote_next;
-    /* Aligned so that no pair of words straddles two lines. */
-    _Alignas(32) km_run_map_word maps[KM_RUN_MAP_WORDS];
+    /* As many as the heap's records have (km_heap.run_map_words); aligned so that no pair of
+     * words straddles two lines. */
+    _Alignas(32) km_run_map_word maps[];
 } km_run;
 _Static_assert(sizeof(km_run) % 64 == 0, "every run record starts a line");
+
+/* The bytes of a run record with map_words words: a whole number of lines. */
+static inline size_t km_run_record_size(size_t map_words)
+{
+    return (offsetof(km_run, maps) + map_words * sizeof(km_run_map_word) + 63) & ~(size_t)63;
+}
 
 /* Runs with a free block, by class and by how full they are (run.c), and the count of empty
  * ones among them. The heap has one, used under its lock; each thread cache has its own. */
@@ -171,12 +186,17 @@ typedef struct km_thread_cache {
 #define KM_SPAN_CLASS 0xffffu
 
 struct km_segment {
+    /* What a lookup reads comes first, in one line. */
     km_heap *heap;
     uintptr_t base;
+    km_slot *slots;      /* indexed by slot, from meta_slots */
+    uintptr_t runs;      /* where slot 0's run record would be: records are indexed by slot */
+    uint32_t run_stride; /* bytes of a run record (km_run_record_size) */
+    uint8_t slot_shift;  /* the heap's */
+    uint32_t meta_slots; /* slots [0, meta_slots) hold metadata and have no descriptor */
+    uint32_t described;  /* slots [meta_slots, described) have committed descriptors */
     size_t size;
     uint32_t slot_count;
-    uint32_t meta_slots;      /* slots [0, meta_slots) hold metadata and have no descriptor */
-    uint32_t described;       /* slots [meta_slots, described) have committed descriptors */
     uint32_t free_hint;       /* no free slot below this index */
     uint32_t newest_retained; /* free slots with committed pages, most recently freed first */
     uint32_t oldest_retained;
@@ -184,8 +204,6 @@ struct km_segment {
     size_t head_committed; /* bytes from base: heap, segment and descriptors */
     uintptr_t runs_base;   /* where the run records start (page aligned) */
     size_t runs_committed; /* bytes from runs_base */
-    km_slot *slots;        /* indexed by slot, from meta_slots */
-    km_run *runs;          /* indexed by slot, from meta_slots; only heads' records are used */
 };
 
 /* Freed blocks of runs kept out of reuse, oldest first (quarantine.c). */
@@ -246,13 +264,26 @@ struct km_heap {
     unsigned stop_depth;      /* the lock holder's stops, nested */
     size_t locked_allocations;
     size_t cacheless_calls;
-    uint8_t run_slots[KM_SIZE_CLASS_COUNT];
-    uint16_t run_blocks[KM_SIZE_CLASS_COUNT];
+    /* Slots are 2^slot_shift bytes: KM_SLOT_SHIFT, or less for a small fixed heap. */
+    uint8_t slot_shift;
+    uint16_t run_map_words;                 /* words of each run record's maps */
+    uint8_t run_slots[KM_SIZE_CLASS_COUNT]; /* a class's runs' slots (run.c) */
 };
+
+static inline size_t km_slot_size(const km_segment *segment)
+{
+    return (size_t)1 << segment->slot_shift;
+}
 
 static inline uintptr_t km_slot_address(const km_segment *segment, size_t slot)
 {
-    return segment->base + (slot << KM_SLOT_SHIFT);
+    return segment->base + (slot << segment->slot_shift);
+}
+
+/* The slot address lies in, address being in the segment. */
+static inline size_t km_slot_of(const km_segment *segment, uintptr_t address)
+{
+    return (address - segment->base) >> segment->slot_shift;
 }
 
 static inline km_thread_cache *km_thread_cache_of_pool(km_run_pool *pool)
@@ -297,17 +328,30 @@ km_status km_heap_find_block_locked(km_heap *heap, uintptr_t data, km_block_ref 
 km_segment *km_heap_segment_of_locked(km_heap *heap, uintptr_t address);
 
 /* segment.c */
+/* The slots and run records of a heap's segments. */
+typedef struct km_segment_shape {
+    size_t page_size;
+    unsigned slot_shift;
+    size_t run_map_words;
+} km_segment_shape;
+/* The shape of a heap's segments: a growable heap's slots are KM_SLOT_SIZE; a fixed heap's are
+ * smaller when its maximum (in bytes) would make fewer than KM_FIXED_SLOTS_WANTED. */
+km_segment_shape km_segment_shape_for(size_t maximum, size_t page_size);
+static inline km_segment_shape km_heap_segment_shape(const km_heap *heap)
+{
+    return (km_segment_shape){heap->pages->page_size, heap->slot_shift, heap->run_map_words};
+}
 /* Makes the segment's records in a reservation; committed_head is what the caller committed from
  * its base already (km_heap_create, for the heap record), 0 to let this commit what it needs. */
 km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots, bool first,
                             size_t committed_head, km_segment **segment);
-size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_size);
+size_t km_segment_reservation_size(km_segment_shape shape, size_t data_slots, bool first);
 /* Names the segment the owner of its reservation in the page provider's owner map, if there is
  * one (pages.h), or forgets it again, before the reservation is released. */
 km_status km_segment_name_owner(km_segment *segment);
 void km_segment_forget_owner(km_segment *segment);
 /* What a new segment commits from its base to describe its first initial_slots data slots. */
-size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
+size_t km_segment_initial_commit(km_segment_shape shape, size_t data_slots, bool first,
                                  size_t initial_slots);
 /* True when slot is a data slot with a descriptor: one a block may lie in. */
 static inline bool km_segment_describes(const km_segment *segment, size_t slot)
@@ -330,9 +374,9 @@ size_t km_segment_decommit_free_locked(km_segment *segment);
 /* Lists the free slots that have pages committed (the heap's initial commitment) for reuse. */
 void km_segment_retain_committed(km_segment *segment);
 /* A slot's run record (heads' records only are used). */
-static inline km_run *km_segment_run_record(km_segment *segment, size_t slot)
+static inline km_run *km_segment_run_record(const km_segment *segment, size_t slot)
 {
-    return &segment->runs[slot];
+    return (km_run *)(segment->runs + slot * segment->run_stride);
 }
 km_status km_heap_commit_locked(km_heap *heap, uintptr_t address, size_t size);
 /* A reservation of size bytes whose first `committed` are committed, counted in the heap's
@@ -343,6 +387,11 @@ void km_heap_decommit_locked(km_heap *heap, uintptr_t address, size_t size);
 
 /* run.c */
 void km_heap_init_run_geometry(km_heap *heap);
+/* The blocks of a class a run of this many slots holds. */
+size_t km_run_blocks_in(const km_heap *heap, unsigned size_class, size_t slots);
+/* The fewest slots that hold a block of the class: a fixed heap's run when it is short of slots
+ * for the class's usual run (heap->run_slots). */
+size_t km_run_least_slots(const km_heap *heap, unsigned size_class);
 /* A block from the pool's runs (taking over a run of the heap's, or making one, when it has
  * none with room); pool is the heap's, or the calling thread's cache's. */
 void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size,

@@ -123,7 +123,7 @@ static km_status item_at(const km_segment *segment, unsigned region, uintptr_t a
 {
     uintptr_t end = segment->base + segment->size;
     while (address < end) {
-        size_t slot = (address - segment->base) >> KM_SLOT_SHIFT;
+        size_t slot = km_slot_of(segment, address);
         if (slot < segment->meta_slots) {
             address = km_slot_address(segment, segment->meta_slots);
             continue;
@@ -137,7 +137,7 @@ static km_status item_at(const km_segment *segment, unsigned region, uintptr_t a
         const km_slot *h = &segment->slots[head];
         uintptr_t head_address = km_slot_address(segment, head);
         uintptr_t after = km_slot_address(segment, head + (h->span ? h->span : 1));
-        const km_run *run = &segment->runs[head];
+        const km_run *run = km_segment_run_record(segment, head);
 
         if (h->kind == KM_SLOT_FREE) {
             emit_free_slots(segment, slot, address, region, entry, next);

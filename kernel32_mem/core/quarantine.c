@@ -54,7 +54,7 @@ static bool release_oldest(km_heap *heap)
     q->oldest = (q->oldest + 1) % q->capacity;
     q->count--;
     km_segment *segment = km_heap_segment_of_locked(heap, block);
-    size_t slot = (block - segment->base) >> KM_SLOT_SHIFT;
+    size_t slot = km_slot_of(segment, block);
     if (segment->slots[slot].kind == KM_SLOT_TAIL)
         slot -= segment->slots[slot].span;
     km_run *run = km_segment_run_record(segment, slot);
@@ -78,7 +78,7 @@ void km_quarantine_start_locked(km_heap *heap, size_t bytes)
             if (segment->slots[slot].kind != KM_SLOT_RUN)
                 continue;
             km_run *run = km_segment_run_record(segment, slot);
-            for (size_t w = 0; w < KM_RUN_MAP_WORDS; w++)
+            for (size_t w = 0; w < heap->run_map_words; w++)
                 run->maps[w].exact &= ~run->maps[w].free;
         }
     }

@@ -30,25 +30,50 @@
 #include "core/run_owned.h"
 #include "core/slack_code.h"
 
-/* The smallest number of slots whose run wastes at most an eighth of its bytes. */
+#include <string.h>
+
+size_t km_run_blocks_in(const km_heap *heap, unsigned size_class, size_t slots)
+{
+    size_t blocks =
+        ((slots << heap->slot_shift) - KM_BLOCK_LEAD) / km_size_class_block_size(size_class);
+    size_t most = (size_t)heap->run_map_words * 64;
+    return blocks < most ? blocks : most;
+}
+
+size_t km_run_least_slots(const km_heap *heap, unsigned size_class)
+{
+    size_t bytes = KM_BLOCK_LEAD + km_size_class_block_size(size_class);
+    return (bytes + ((size_t)1 << heap->slot_shift) - 1) >> heap->slot_shift;
+}
+
+static bool wastes_an_eighth_at_most(const km_heap *heap, unsigned size_class, size_t slots)
+{
+    size_t bytes = slots << heap->slot_shift;
+    return (bytes -
+            km_run_blocks_in(heap, size_class, slots) * km_size_class_block_size(size_class)) *
+               8 <=
+           bytes;
+}
+
+/* The smallest number of slots, doubling, whose run wastes at most an eighth of its bytes; at
+ * most 512 KiB of them, and in a fixed heap at most a 64th of its maximum (or the slots one
+ * block needs): a fixed heap's runs of big blocks would otherwise take slots its other classes
+ * need. */
 void km_heap_init_run_geometry(km_heap *heap)
 {
+    size_t most_bytes = 8 * KM_SLOT_SIZE;
+    if (heap->maximum && heap->maximum / 64 < most_bytes)
+        most_bytes = heap->maximum / 64;
     for (unsigned c = 0; c < KM_SIZE_CLASS_COUNT; c++) {
-        size_t block = km_size_class_block_size(c);
         heap->run_slots[c] = 0;
-        heap->run_blocks[c] = 0;
-        if (block > KM_RUN_BLOCK_MAX)
+        if (km_size_class_block_size(c) > KM_RUN_BLOCK_MAX)
             continue;
-        for (size_t slots = 1; slots <= 8; slots *= 2) {
-            size_t bytes = slots * KM_SLOT_SIZE;
-            size_t blocks = (bytes - KM_BLOCK_LEAD) / block;
-            if (blocks > KM_RUN_BLOCKS_MAX)
-                blocks = KM_RUN_BLOCKS_MAX;
-            heap->run_slots[c] = (uint8_t)slots;
-            heap->run_blocks[c] = (uint16_t)blocks;
-            if ((bytes - blocks * block) * 8 <= bytes)
-                break;
-        }
+        size_t least = km_run_least_slots(heap, c);
+        size_t most = most_bytes >> heap->slot_shift;
+        size_t slots = least;
+        while (slots < most && !wastes_an_eighth_at_most(heap, c, slots))
+            slots = slots * 2 < most ? slots * 2 : most;
+        heap->run_slots[c] = (uint8_t)slots;
     }
 }
 
@@ -161,20 +186,28 @@ __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *poo
     km_segment *segment;
     size_t slot;
     *status = km_segment_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
+    /* A fixed heap short of slots makes do with a run of one block, or the few that fit the
+     * slots one block needs: its maximum is what the program asked to be able to use. */
+    if (*status == KM_NO_MEMORY && heap->maximum &&
+        (slots = km_run_least_slots(heap, size_class)) < heap->run_slots[size_class])
+        *status = km_segment_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
     if (*status != KM_OK)
         return NULL;
+    size_t blocks = km_run_blocks_in(heap, size_class, slots);
     km_run *run = km_segment_run_record(segment, slot);
     *run = (km_run){
         .segment = segment,
         .first_block = km_slot_address(segment, slot) + KM_BLOCK_LEAD,
         .block_size = (uint32_t)km_size_class_block_size(size_class),
-        .block_count = heap->run_blocks[size_class],
-        .free_count = heap->run_blocks[size_class],
+        .block_count = (uint16_t)blocks,
+        .free_count = (uint16_t)blocks,
         .size_class = (uint16_t)size_class,
         .head_slot = (uint32_t)slot,
     };
     segment->slots[slot].run.block_size = run->block_size;
     segment->slots[slot].run.reciprocal = (uint32_t)(((uint64_t)1 << 32) / run->block_size + 1);
+    /* A run before this one in the slot may have left bits in any word. */
+    memset(run->maps, 0, heap->run_map_words * sizeof run->maps[0]);
     size_t full_words = run->block_count / 64;
     for (size_t w = 0; w < full_words; w++)
         run->maps[w].free = ~(uint64_t)0;
@@ -206,7 +239,7 @@ __attribute__((noinline)) static km_status commit_more(km_run *run, size_t neede
 {
     km_segment *segment = run->segment;
     size_t page = segment->heap->pages->page_size;
-    size_t slots_bytes = (size_t)segment->slots[run->head_slot].span << KM_SLOT_SHIFT;
+    size_t slots_bytes = (size_t)segment->slots[run->head_slot].span << segment->slot_shift;
     size_t ahead =
         run->committed_end > KM_RUN_COMMIT_STEP ? run->committed_end : KM_RUN_COMMIT_STEP;
     size_t wanted = (needed + ahead + page - 1) & ~(page - 1);
@@ -518,8 +551,10 @@ void km_run_pool_return_locked(km_heap *heap, km_run_pool *pool)
     for (size_t i = 0; i < heap->segment_count; i++) {
         km_segment *segment = heap->segments[i];
         for (size_t slot = segment->meta_slots; slot < segment->described; slot++)
-            if (segment->slots[slot].kind == KM_SLOT_RUN && pool_of(&segment->runs[slot]) == pool)
-                atomic_store_explicit(&segment->runs[slot].pool, &heap->pool, memory_order_relaxed);
+            if (segment->slots[slot].kind == KM_SLOT_RUN &&
+                pool_of(km_segment_run_record(segment, slot)) == pool)
+                atomic_store_explicit(&km_segment_run_record(segment, slot)->pool, &heap->pool,
+                                      memory_order_relaxed);
     }
     km_run_trim_locked(&heap->pool);
 }

@@ -1,5 +1,5 @@
 /*
- * Segments: the heap's reservations, cut into 64 KiB slots.
+ * Segments: the heap's reservations, cut into slots of 64 KiB (a fixed heap's may be smaller).
  *
  * A segment starts with its metadata slots: the km_heap itself in a heap's first segment, the
  * km_segment, then one descriptor (km_slot) and one run record (km_run) for each data slot. The
@@ -30,32 +30,52 @@
 
 #include <string.h>
 
+km_segment_shape km_segment_shape_for(size_t maximum, size_t page_size)
+{
+    unsigned shift = KM_SLOT_SHIFT;
+    if (maximum)
+        while (shift > 0 && ((size_t)1 << (shift - 1)) >= page_size &&
+               (maximum >> shift) < KM_FIXED_SLOTS_WANTED)
+            shift--;
+    /* Enough words for a slot's worth of the smallest class: a run of small blocks takes one
+     * slot (run.c), and one of bigger blocks holds fewer. */
+    size_t blocks = (((size_t)1 << shift) - KM_BLOCK_LEAD) / KM_BLOCK_ALIGNMENT;
+    size_t words = (blocks + 63) / 64;
+    return (km_segment_shape){
+        .page_size = page_size,
+        .slot_shift = shift,
+        .run_map_words = words < KM_RUN_MAP_WORDS ? words : KM_RUN_MAP_WORDS,
+    };
+}
+
 typedef struct segment_layout {
     size_t total_slots;
     size_t meta_slots;
     size_t segment_offset;
     size_t slots_offset; /* the descriptor of the first data slot */
     size_t runs_offset;  /* the run record of the first data slot; page aligned */
+    size_t run_stride;
 } segment_layout;
 
 /* Descriptors and run records exist for data slots only; the metadata's own slots need none. */
-static segment_layout layout_of(size_t data_slots, bool first, size_t page_size)
+static segment_layout layout_of(km_segment_shape shape, size_t data_slots, bool first)
 {
-    segment_layout layout = {0};
+    segment_layout layout = {.run_stride = km_run_record_size(shape.run_map_words)};
+    size_t page_size = shape.page_size;
     size_t heap_bytes = first ? sizeof(km_heap) : 0;
     layout.segment_offset = (heap_bytes + 63) & ~(size_t)63;
     layout.slots_offset = (layout.segment_offset + sizeof(km_segment) + 63) & ~(size_t)63;
     size_t slots_end = layout.slots_offset + data_slots * sizeof(km_slot);
     layout.runs_offset = (slots_end + page_size - 1) & ~(page_size - 1);
-    size_t meta_bytes = layout.runs_offset + data_slots * sizeof(km_run);
-    layout.meta_slots = (meta_bytes + KM_SLOT_SIZE - 1) >> KM_SLOT_SHIFT;
+    size_t meta_bytes = layout.runs_offset + data_slots * layout.run_stride;
+    layout.meta_slots = (meta_bytes + ((size_t)1 << shape.slot_shift) - 1) >> shape.slot_shift;
     layout.total_slots = layout.meta_slots + data_slots;
     return layout;
 }
 
-size_t km_segment_reservation_size(size_t data_slots, bool first, size_t page_size)
+size_t km_segment_reservation_size(km_segment_shape shape, size_t data_slots, bool first)
 {
-    return layout_of(data_slots, first, page_size).total_slots << KM_SLOT_SHIFT;
+    return layout_of(shape, data_slots, first).total_slots << shape.slot_shift;
 }
 
 /* Bytes from the base that hold the heap, the segment and the descriptors of the first
@@ -65,23 +85,23 @@ static size_t head_bytes(const segment_layout *layout, size_t described, size_t 
     return (layout->slots_offset + described * sizeof(km_slot) + page_size - 1) & ~(page_size - 1);
 }
 
-size_t km_segment_initial_commit(size_t data_slots, bool first, size_t page_size,
+size_t km_segment_initial_commit(km_segment_shape shape, size_t data_slots, bool first,
                                  size_t initial_slots)
 {
-    segment_layout layout = layout_of(data_slots, first, page_size);
+    segment_layout layout = layout_of(shape, data_slots, first);
     /* A small heap's metadata fits one slot: committed whole, it joins the first data slot's
      * committed pages in one mapping, where a gap would cost the process a mapping more per heap
      * (Linux, under Wine, allows 65,530). */
     if (layout.meta_slots == 1)
-        return KM_SLOT_SIZE;
+        return (size_t)1 << shape.slot_shift;
     size_t described = initial_slots < data_slots ? initial_slots : data_slots;
-    return head_bytes(&layout, described ? described : 1, page_size);
+    return head_bytes(&layout, described ? described : 1, shape.page_size);
 }
 
 /* Commits the run records through slot's. */
 static km_status commit_run_record(km_segment *segment, size_t slot)
 {
-    size_t end = (uintptr_t)&segment->runs[slot + 1] - segment->runs_base;
+    size_t end = (uintptr_t)km_segment_run_record(segment, slot + 1) - segment->runs_base;
     if (end <= segment->runs_committed)
         return KM_OK;
     size_t page = segment->heap->pages->page_size;
@@ -128,7 +148,7 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
                             size_t committed_head, km_segment **out)
 {
     size_t page = heap->pages->page_size;
-    segment_layout layout = layout_of(data_slots, first, page);
+    segment_layout layout = layout_of(km_heap_segment_shape(heap), data_slots, first);
     uintptr_t base = (uintptr_t)reservation;
     size_t header = committed_head;
     if (!header) {
@@ -146,17 +166,19 @@ km_status km_segment_create(km_heap *heap, void *reservation, size_t data_slots,
     *segment = (km_segment){
         .heap = heap,
         .base = base,
-        .size = layout.total_slots << KM_SLOT_SHIFT,
-        .slot_count = (uint32_t)layout.total_slots,
+        /* Indexed by slot number: the metadata's own slots have no entries. */
+        .slots = (km_slot *)(base + layout.slots_offset) - meta,
+        .runs = base + layout.runs_offset - meta * layout.run_stride,
+        .run_stride = (uint32_t)layout.run_stride,
+        .slot_shift = heap->slot_shift,
         .meta_slots = (uint32_t)meta,
+        .size = layout.total_slots << heap->slot_shift,
+        .slot_count = (uint32_t)layout.total_slots,
         .free_hint = (uint32_t)meta,
         .meta_committed = header,
         .head_committed = header - runs_committed,
         .runs_base = base + layout.runs_offset,
         .runs_committed = runs_committed,
-        /* Indexed by slot number: the metadata's own slots have no entries. */
-        .slots = (km_slot *)(base + layout.slots_offset) - meta,
-        .runs = (km_run *)(base + layout.runs_offset) - meta,
     };
     size_t fits = (header - runs_committed - layout.slots_offset) / sizeof(km_slot);
     segment->described = (uint32_t)(meta + (fits < data_slots ? fits : data_slots));
@@ -197,18 +219,18 @@ static size_t find_free_slots(km_segment *segment, size_t count)
     return 0;
 }
 
-static size_t pages_needed(size_t bytes, size_t page)
+static size_t pages_needed(const km_segment *segment, size_t bytes, size_t page)
 {
-    size_t per_slot = KM_SLOT_SIZE / page;
+    size_t per_slot = km_slot_size(segment) / page;
     size_t pages = (bytes + page - 1) / page;
     return pages < per_slot ? pages : per_slot;
 }
 
 /* The pages slot `i` of a run or span committed through committed_bytes needs. */
-static size_t pages_wanted(size_t i, size_t committed_bytes, size_t page)
+static size_t pages_wanted(const km_segment *segment, size_t i, size_t committed_bytes, size_t page)
 {
-    size_t offset = i << KM_SLOT_SHIFT;
-    return committed_bytes > offset ? pages_needed(committed_bytes - offset, page) : 0;
+    size_t offset = i << segment->slot_shift;
+    return committed_bytes > offset ? pages_needed(segment, committed_bytes - offset, page) : 0;
 }
 
 /* Commits what slots [slot, slot + count) lack of their first committed_bytes, in one request
@@ -221,7 +243,7 @@ km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_
     size_t i = 0;
     while (i < count) {
         km_slot *s = &segment->slots[slot + i];
-        if (s->committed_pages >= pages_wanted(i, committed_bytes, page)) {
+        if (s->committed_pages >= pages_wanted(segment, i, committed_bytes, page)) {
             i++;
             continue;
         }
@@ -229,19 +251,19 @@ km_status km_segment_commit_slots_locked(km_segment *segment, size_t slot, size_
          * has nothing committed. */
         size_t last = i;
         while (last + 1 < count &&
-               pages_wanted(last, committed_bytes, page) * page == KM_SLOT_SIZE &&
+               pages_wanted(segment, last, committed_bytes, page) * page == km_slot_size(segment) &&
                segment->slots[slot + last + 1].committed_pages == 0 &&
-               pages_wanted(last + 1, committed_bytes, page) > 0)
+               pages_wanted(segment, last + 1, committed_bytes, page) > 0)
             last++;
         uintptr_t start = km_slot_address(segment, slot + i) + (size_t)s->committed_pages * page;
         uintptr_t end = km_slot_address(segment, slot + last) +
-                        pages_wanted(last, committed_bytes, page) * page;
+                        pages_wanted(segment, last, committed_bytes, page) * page;
         km_status status = km_heap_commit_locked(segment->heap, start, end - start);
         if (status != KM_OK)
             return status;
         for (size_t j = i; j <= last; j++)
             segment->slots[slot + j].committed_pages =
-                (uint8_t)pages_wanted(j, committed_bytes, page);
+                (uint8_t)pages_wanted(segment, j, committed_bytes, page);
         i = last + 1;
     }
     return KM_OK;
@@ -311,7 +333,7 @@ static void mark_taken(km_segment *segment, size_t first, size_t count, km_slot_
 /* How many committed free slots the heap keeps for reuse. */
 static size_t retained_slots_limit(const km_heap *heap)
 {
-    size_t fraction = (heap->committed_bytes >> KM_SLOT_SHIFT) / KM_RETAINED_FREE_FRACTION;
+    size_t fraction = (heap->committed_bytes >> heap->slot_shift) / KM_RETAINED_FREE_FRACTION;
     return fraction > KM_RETAINED_FREE_SLOTS ? fraction : KM_RETAINED_FREE_SLOTS;
 }
 
@@ -483,7 +505,7 @@ static km_status add_segment(km_heap *heap, size_t data_slots, km_segment **out)
 {
     if (heap->segment_count == KM_MAX_SEGMENTS)
         return KM_NO_MEMORY;
-    size_t size = km_segment_reservation_size(data_slots, false, heap->pages->page_size);
+    size_t size = km_segment_reservation_size(km_heap_segment_shape(heap), data_slots, false);
     void *reservation = heap->pages->reserve(heap->pages, size);
     if (!reservation)
         return KM_NO_MEMORY;
@@ -546,7 +568,7 @@ km_status km_segment_take_slots_locked(km_heap *heap, size_t count, size_t commi
 void km_segment_give_slots_locked(km_segment *segment, size_t slot)
 {
     /* A fast path's free of a stale pointer finds the slot no run of its cache's. */
-    atomic_store_explicit(&segment->runs[slot].pool, NULL, memory_order_relaxed);
+    atomic_store_explicit(&km_segment_run_record(segment, slot)->pool, NULL, memory_order_relaxed);
     mark_free(segment, slot, segment->slots[slot].span);
     release_if_empty(segment);
 }

@@ -14,14 +14,14 @@ static size_t span_bytes(size_t size)
     return KM_BLOCK_LEAD + size;
 }
 
-static size_t slots_for(size_t size)
+static size_t slots_for(const km_heap *heap, size_t size)
 {
-    return (span_bytes(size) + KM_SLOT_SIZE - 1) >> KM_SLOT_SHIFT;
+    return (span_bytes(size) + ((size_t)1 << heap->slot_shift) - 1) >> heap->slot_shift;
 }
 
 void *km_span_alloc_locked(km_heap *heap, size_t size, size_t reach, km_status *status)
 {
-    size_t slots = slots_for(size + reach);
+    size_t slots = slots_for(heap, size + reach);
     km_segment *segment;
     size_t slot;
     *status = km_segment_take_slots_locked(heap, slots, span_bytes(size + reach), KM_SLOT_SPAN,
@@ -32,7 +32,7 @@ void *km_span_alloc_locked(km_heap *heap, size_t size, size_t reach, km_status *
     *record = (km_run){
         .segment = segment,
         .first_block = km_slot_address(segment, slot) + KM_BLOCK_LEAD,
-        .block_size = (uint32_t)((slots << KM_SLOT_SHIFT) - KM_BLOCK_LEAD),
+        .block_size = (uint32_t)((slots << heap->slot_shift) - KM_BLOCK_LEAD),
         .block_count = 1,
         .size_class = KM_SPAN_CLASS,
         .head_slot = (uint32_t)slot,
@@ -49,12 +49,11 @@ void km_span_free_locked(km_heap *heap, const km_block_ref *ref)
 
 bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size, size_t reach)
 {
-    (void)heap;
     km_run *record = ref->run;
     km_segment *segment = ref->segment;
     size_t slot = record->head_slot;
     size_t count = segment->slots[slot].span;
-    size_t wanted = slots_for(size + reach);
+    size_t wanted = slots_for(heap, size + reach);
     if (wanted > count) {
         if (!km_segment_extend_span_locked(segment, slot, wanted, span_bytes(size + reach)))
             return false;
@@ -64,7 +63,7 @@ bool km_span_resize_locked(km_heap *heap, const km_block_ref *ref, size_t size, 
             return false;
         km_segment_shrink_span_locked(segment, slot, wanted);
     }
-    record->block_size = (uint32_t)((wanted << KM_SLOT_SHIFT) - KM_BLOCK_LEAD);
+    record->block_size = (uint32_t)((wanted << heap->slot_shift) - KM_BLOCK_LEAD);
     record->span_requested = size;
     return true;
 }

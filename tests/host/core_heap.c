@@ -551,6 +551,41 @@ static void a_grown_block_without_room_to_spare_gets_an_exact_reservation(void *
     assert_int_equal(km_heap_free(f->heap, 0, grown), KM_OK);
 }
 
+/* A run record's maps are as long as the heap's records make them, not the run's blocks: a run
+ * of big blocks made where one of small blocks was must not find the old run's bits past its
+ * own blocks (its free bits would be blocks past its end, its exact bits quarantined blocks). */
+static void a_run_made_where_another_was_starts_with_clean_maps(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    unsigned small = km_size_class_of(16), big = km_size_class_of(4096);
+    size_t count = km_run_blocks_in(heap, small, heap->run_slots[small]);
+    void **blocks = malloc(count * sizeof *blocks);
+    for (size_t i = 0; i < count; i++)
+        blocks[i] = alloc_ok(heap, 16);
+    km_block_ref ref;
+    assert_int_equal(km_heap_find_block_locked(heap, (uintptr_t)blocks[0], &ref), KM_OK);
+    uintptr_t slot = ref.run->first_block;
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    free(blocks);
+    km_heap_compact(heap, 0);
+    void *block = alloc_ok(heap, 4096);
+    assert_int_equal((uintptr_t)block, slot);
+    assert_int_equal(km_heap_find_block_locked(heap, (uintptr_t)block, &ref), KM_OK);
+    assert_int_equal(ref.run->size_class, big);
+    /* Its first block is busy and filled exactly; the rest of its blocks are free. */
+    size_t blocks_in_run = ref.run->block_count;
+    for (size_t w = 0; w < heap->run_map_words; w++) {
+        uint64_t own = 0;
+        for (size_t b = 0; b < 64 && w * 64 + b < blocks_in_run; b++)
+            own |= (uint64_t)1 << b;
+        uint64_t busy = w == 0 ? 1 : 0;
+        assert_int_equal(ref.run->maps[w].free, own & ~busy);
+        assert_int_equal(ref.run->maps[w].exact, busy);
+    }
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +606,7 @@ int main(void)
         T(summary_and_compact_account_for_memory),
         T(many_blocks_grow_the_heap_and_all_memory_returns),
         T(a_run_of_big_blocks_commits_in_few_requests),
+        T(a_run_made_where_another_was_starts_with_clean_maps),
         T(a_stretch_commit_starts_at_each_prefix_and_spans_bare_slots),
         T(a_stretch_commit_failing_midway_keeps_its_records_true),
         T(free_slots_past_the_retained_share_wait_before_they_are_decommitted),

@@ -367,7 +367,7 @@ static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
     /* Above 1 KiB: a thread's frees of smaller blocks may wait among its recent frees. */
     enum { SIZE = 2048, TRIM_BYTES = 256 << 10 };
     unsigned size_class = km_size_class_of(SIZE);
-    size_t per_run = heap->run_blocks[size_class];
+    size_t per_run = km_run_blocks_in(heap, size_class, heap->run_slots[size_class]);
     size_t run_bytes = per_run * km_size_class_block_size(size_class);
     size_t surplus_runs = (TRIM_BYTES + run_bytes - 1) / run_bytes; /* the one past 256 KiB */
     size_t count = (surplus_runs + 1) * per_run;
@@ -389,7 +389,7 @@ static void empty_runs_go_back_once_they_add_up_to_256_kib(void **state)
 static char **fill_one_run(km_heap *heap, size_t size, size_t *count)
 {
     unsigned size_class = km_size_class_of(size);
-    *count = heap->run_blocks[size_class];
+    *count = km_run_blocks_in(heap, size_class, heap->run_slots[size_class]);
     char **blocks = malloc(*count * sizeof *blocks);
     for (size_t i = 0; i < *count; i++) {
         blocks[i] = alloc_ok(heap, size);

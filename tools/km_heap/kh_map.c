@@ -92,7 +92,7 @@ static double committed_in(const kh_group *group, uint64_t slot_size, uint64_t f
 static void fill_cells(const canvas *c, const kh_segment *segment, uint64_t per_cell, cell *cells,
                        size_t cell_count)
 {
-    uint64_t slot_size = c->snapshot->slot_size;
+    uint64_t slot_size = segment->slot_size;
     for (size_t i = 0; i < cell_count; i++) {
         cells[i].first_slot = i * per_cell;
         uint64_t end = cells[i].first_slot + per_cell;
@@ -143,7 +143,7 @@ static void draw_cell(const canvas *c, const kh_segment *segment, const cell *cl
                       size_t index, int top)
 {
     FILE *out = c->out;
-    uint64_t slot_size = c->snapshot->slot_size;
+    uint64_t slot_size = segment->slot_size;
     int x = KH_MARGIN + (int)(index % KH_COLUMNS) * KH_CELL_W;
     int y = top + (int)(index / KH_COLUMNS) * KH_CELL_H;
     unsigned kind = 0;

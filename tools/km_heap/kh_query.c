@@ -83,7 +83,7 @@ bool kh_locate(const kh_snapshot *snapshot, uint64_t address, kh_place *place)
             place->kind = KH_PLACE_SEGMENT;
             place->heap = h;
             place->segment = segment;
-            place->slot = (address - segment->base) / snapshot->slot_size;
+            place->slot = (address - segment->base) / segment->slot_size;
             place->group = group_of(segment, place->slot);
             locate_in_group(place->group, address, place);
             return true;

@@ -20,9 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_power_of_two(uint64_t n)
+{
+    return n && !(n & (n - 1));
+}
+
 typedef struct reader {
     kh_diag *diag;
-    uint64_t slot_size;
+    uint64_t page_size;
+    uint64_t snapshot_slot_size;
+    uint64_t slot_size;    /* the heap's being read */
     uint64_t last_address; /* the highest address the pointer width allows */
 } reader;
 
@@ -210,6 +217,7 @@ static bool read_segment(reader *r, json_t *object, const char *path, kh_segment
           kh_json_u64(object, path, "committed", &segment->committed, d) &&
           kh_json_array(object, path, "groups", &groups, d)))
         return false;
+    segment->slot_size = r->slot_size;
     if (segment->slot_count == 0 || segment->slot_count > UINT64_MAX / r->slot_size ||
         segment->size != segment->slot_count * r->slot_size)
         return kh_fail(d, "%s: size %llu is not slot_count %llu slots", path,
@@ -284,6 +292,14 @@ static bool read_heap(reader *r, json_t *object, const char *path, kh_heap *heap
     heap->complete = true;
     if (complete && !kh_json_bool(object, path, "complete", &heap->complete, d))
         return false;
+    heap->slot_size = r->snapshot_slot_size;
+    if (json_object_get(object, "slot_size") &&
+        !kh_json_u64(object, path, "slot_size", &heap->slot_size, d))
+        return false;
+    if (!is_power_of_two(heap->slot_size) || heap->slot_size < r->page_size)
+        return kh_fail(d, "%s: slot_size %llu is not a power of two of whole pages", path,
+                       (unsigned long long)heap->slot_size);
+    r->slot_size = heap->slot_size;
     char item[128];
     snprintf(item, sizeof item, "%s.quarantine", path);
     if (!(kh_json_u64(quarantine, item, "limit", &heap->quarantine_limit, d) &&
@@ -386,11 +402,6 @@ static char *copy_string(const char *text)
     return copy;
 }
 
-static bool is_power_of_two(uint64_t n)
-{
-    return n && !(n & (n - 1));
-}
-
 static bool read_document(json_t *root, kh_snapshot *snapshot, kh_diag *d)
 {
     const char *format, *producer, *reason;
@@ -434,7 +445,8 @@ static bool read_document(json_t *root, kh_snapshot *snapshot, kh_diag *d)
     if (!snapshot->producer || !snapshot->reason)
         return kh_fail(d, "out of memory");
     reader r = {.diag = d,
-                .slot_size = snapshot->slot_size,
+                .page_size = snapshot->page_size,
+                .snapshot_slot_size = snapshot->slot_size,
                 .last_address = bits == 64 ? UINT64_MAX : UINT32_MAX};
     size_t count = json_array_size(heaps);
     snapshot->heaps = alloc_array(count, sizeof *snapshot->heaps);

@@ -69,6 +69,7 @@ typedef struct kh_segment {
     uint64_t base;
     uint64_t size;
     uint64_t slot_count;
+    uint64_t slot_size; /* its heap's */
     uint64_t committed;
     kh_group *groups;
     size_t group_count;
@@ -92,6 +93,7 @@ typedef struct kh_heap {
     unsigned flags; /* KH_FLAG_* */
     unsigned debug; /* KH_DEBUG_* */
     uint64_t maximum;
+    uint64_t slot_size; /* "slot_size" of the heap, or else of the snapshot */
     uint64_t reserved;
     uint64_t committed;
     uint64_t requested;
@@ -119,7 +121,7 @@ typedef struct kh_snapshot {
     uint64_t pid;
     unsigned pointer_bits;
     uint64_t page_size;
-    uint64_t slot_size;
+    uint64_t slot_size; /* a heap's unless it says otherwise (a small fixed heap's are smaller) */
     kh_heap *heaps;
     size_t heap_count;
     kh_handle *handles;

@@ -59,7 +59,7 @@ static void run_stretches(const kh_group *group, heap_figures *f)
     }
 }
 
-static bool gather(const kh_snapshot *snapshot, const kh_heap *heap, heap_figures *f)
+static bool gather(const kh_heap *heap, heap_figures *f)
 {
     memset(f, 0, sizeof *f);
     unsigned top = 0;
@@ -77,7 +77,7 @@ static bool gather(const kh_snapshot *snapshot, const kh_heap *heap, heap_figure
         uint64_t free_run = 0, free_start = 0;
         for (size_t g = 0; g < segment->group_count; g++) {
             const kh_group *group = &segment->groups[g];
-            uint64_t bytes = group->count * snapshot->slot_size;
+            uint64_t bytes = group->count * segment->slot_size;
             if (group->kind == KH_FREE) {
                 if (!free_run)
                     free_start = group->address;
@@ -155,14 +155,17 @@ static bool print_heap(const kh_snapshot *snapshot, const kh_heap *heap)
     static const char *const flags[] = {"no_serialize", "executable"};
     static const char *const debug[] = {"tail", "free", "validate_all", "page"};
     heap_figures f;
-    if (!gather(snapshot, heap, &f))
+    if (!gather(heap, &f))
         return false;
     printf("\nHeap 0x%llx%s  flags ", (unsigned long long)heap->handle,
            heap->process_heap ? " (process heap)" : "");
     print_names(flags, 2, heap->flags);
     printf("  debug ");
     print_names(debug, 4, heap->debug);
-    if (heap->maximum)
+    if (heap->maximum && heap->slot_size != snapshot->slot_size)
+        printf("  maximum %s, %llu-byte slots\n", kh_bytes(heap->maximum).text,
+               (unsigned long long)heap->slot_size);
+    else if (heap->maximum)
         printf("  maximum %s\n", kh_bytes(heap->maximum).text);
     else
         printf("  growable\n");

@@ -94,8 +94,8 @@ static void describe_segment(const kh_snapshot *snapshot, const kh_place *place,
     printf("  slot %llu (0x%llx + 0x%llx), in a %s group of %llu slots from slot %llu, %s "
            "committed\n",
            (unsigned long long)place->slot,
-           (unsigned long long)(segment->base + place->slot * snapshot->slot_size),
-           (unsigned long long)((address - segment->base) % snapshot->slot_size),
+           (unsigned long long)(segment->base + place->slot * segment->slot_size),
+           (unsigned long long)((address - segment->base) % segment->slot_size),
            kh_group_kind_name(group->kind), (unsigned long long)group->count,
            (unsigned long long)group->first, kh_bytes(group->committed).text);
     switch (group->kind) {

@@ -67,6 +67,14 @@ bool kh_build_heaps(kh_built *built)
     for (size_t i = 0; i < 6; i++)
         if (!kh_build_alloc(built, 1, 16 + 30 * i))
             return false;
+    /* The fixed heap. */
+    if (km_heap_create(&platform, 0, 1u << 20, 0, &built->heaps[2]) != KM_OK)
+        return false;
+    built->heap_count = 3;
+    static const size_t fixed_sizes[] = {8, 300, 3000, 20000};
+    for (size_t i = 0; i < 4 * 3; i++)
+        if (!kh_build_alloc(built, 2, fixed_sizes[i % 4] + i))
+            return false;
     return true;
 }
 

@@ -3,8 +3,9 @@
  * against, and what the fixture generator writes snapshots of.
  *
  * The set: a growable heap (the "process heap") with runs of several size classes, some blocks
- * freed, a span, a large block and a moveable handle's data; and a heap in tail-checking mode
- * with a few blocks. Every live allocation is recorded with its requested size.
+ * freed, a span, a large block and a moveable handle's data; a heap in tail-checking mode
+ * with a few blocks; and a fixed heap of 1 MiB (so of page-sized slots) with blocks of a few
+ * classes and a span. Every live allocation is recorded with its requested size.
  */
 #ifndef KH_BUILD_H
 #define KH_BUILD_H
@@ -27,7 +28,7 @@ typedef struct kh_built_block {
 
 typedef struct kh_built {
     km_host_pages pages;
-    km_heap *heaps[2];
+    km_heap *heaps[3];
     size_t heap_count;
     km_handle_table table;
     kh_built_block live[KH_BUILD_MAX_BLOCKS];

@@ -57,7 +57,7 @@ static void the_header_is_the_hosts(void **pointer)
     assert_int_equal(s->snapshot.pointer_bits, sizeof(void *) * 8);
     assert_int_equal(s->snapshot.page_size, s->built.pages.pages.page_size);
     assert_int_equal(s->snapshot.slot_size, 65536);
-    assert_int_equal(s->snapshot.heap_count, 2);
+    assert_int_equal(s->snapshot.heap_count, 3);
     assert_string_equal(s->snapshot.producer, "core test");
     assert_true(s->snapshot.heaps[0].process_heap);
     assert_false(s->snapshot.heaps[1].process_heap);
@@ -143,6 +143,25 @@ static void the_runs_spans_and_large_blocks_are_there(void **pointer)
     assert_int_equal(heap->large[0].requested, 3u << 20);
 }
 
+/* A fixed heap of 1 MiB has slots of a page (heap_types.h's KM_FIXED_SLOTS_WANTED), which its
+ * snapshot says, and its groups are read in them. */
+static void a_small_fixed_heaps_slots_are_its_own(void **pointer)
+{
+    state *s = *pointer;
+    const kh_heap *heap = &s->snapshot.heaps[2];
+    assert_int_equal(heap->maximum, 1u << 20);
+    assert_int_equal(heap->slot_size, s->snapshot.page_size);
+    assert_int_equal(s->snapshot.heaps[0].slot_size, s->snapshot.slot_size);
+    size_t runs = 0;
+    for (size_t g = 0; g < heap->segment_count; g++) {
+        const kh_segment *segment = &heap->segments[g];
+        assert_int_equal(segment->slot_size, heap->slot_size);
+        for (size_t i = 0; i < segment->group_count; i++)
+            runs += segment->groups[i].kind == KH_RUN;
+    }
+    assert_true(runs >= 4); /* a run or more for each of the four classes */
+}
+
 static void the_handle_points_at_its_data(void **pointer)
 {
     state *s = *pointer;
@@ -164,6 +183,7 @@ int main(void)
         cmocka_unit_test(every_live_block_is_busy_with_its_request),
         cmocka_unit_test(the_totals_are_the_heaps),
         cmocka_unit_test(the_runs_spans_and_large_blocks_are_there),
+        cmocka_unit_test(a_small_fixed_heaps_slots_are_its_own),
         cmocka_unit_test(the_handle_points_at_its_data),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

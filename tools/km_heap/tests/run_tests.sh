@@ -49,7 +49,8 @@ case "$group" in
 stats)
     "$fixture" snapshot s.json || exit 1
     run stats 0 stats s.json
-    expect stats '^2 heaps: reserved'
+    expect stats '^3 heaps: reserved'
+    expect stats 'maximum 1.00 MiB, 4096-byte slots'
     expect stats '^Heap 0x[0-9a-f]+ \(process heap\)'
     expect stats 'debug tail'
     expect stats '^ +1 +32 +1 '
