@@ -179,18 +179,34 @@ static bool fill_new_run(km_run *run, km_status *status)
     return true;
 }
 
+static void give_back_empty_runs(km_run_pool *pool, unsigned kept);
+
+/* Slots for a new run of the class: as many as its runs have. A fixed heap short of them gives
+ * back the empty runs its classes keep and tries again, then makes do with the slots one block
+ * needs: its maximum is what the program asked to be able to use. */
+static km_status take_run_slots(km_heap *heap, unsigned size_class, size_t *slots,
+                                km_segment **segment, size_t *slot)
+{
+    *slots = heap->run_slots[size_class];
+    km_status status = km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
+    if (status != KM_NO_MEMORY || !heap->maximum)
+        return status;
+    give_back_empty_runs(&heap->pool, 0);
+    status = km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
+    size_t least = km_run_least_slots(heap, size_class);
+    if (status != KM_NO_MEMORY || least >= *slots)
+        return status;
+    *slots = least;
+    return km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
+}
+
 __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *pool,
                                                  unsigned size_class, km_status *status)
 {
-    size_t slots = heap->run_slots[size_class];
+    size_t slots;
     km_segment *segment;
     size_t slot;
-    *status = km_segment_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
-    /* A fixed heap short of slots makes do with a run of one block, or the few that fit the
-     * slots one block needs: its maximum is what the program asked to be able to use. */
-    if (*status == KM_NO_MEMORY && heap->maximum &&
-        (slots = km_run_least_slots(heap, size_class)) < heap->run_slots[size_class])
-        *status = km_segment_take_slots_locked(heap, slots, 0, KM_SLOT_RUN, &segment, &slot);
+    *status = take_run_slots(heap, size_class, &slots, &segment, &slot);
     if (*status != KM_OK)
         return NULL;
     size_t blocks = km_run_blocks_in(heap, size_class, slots);
@@ -312,17 +328,33 @@ static void move_listed_run(km_run_pool *from, km_run_pool *to, km_run *run)
 
 /* A run of the class with a free block for the pool: its own fullest, else the heap's (a
  * thread cache takes it over), else a new one. */
-static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_class,
-                             km_status *status)
+/* A listed run of the class with room, the pool's or else the heap's (taken over). */
+static km_run *listed_run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_class)
 {
     km_run *run = fullest_partial(pool, size_class);
     if (__builtin_expect(run != NULL, 1))
         return run;
-    if (pool != &heap->pool && (run = fullest_partial(&heap->pool, size_class))) {
+    if (pool != &heap->pool && (run = fullest_partial(&heap->pool, size_class)))
         move_listed_run(&heap->pool, pool, run);
+    return run;
+}
+
+static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_class,
+                             km_status *status)
+{
+    km_run *run = listed_run_with_room(heap, pool, size_class);
+    if (__builtin_expect(run != NULL, 1))
         return run;
-    }
-    return new_run(heap, pool, size_class, status);
+    run = new_run(heap, pool, size_class, status);
+    /* A fixed heap with no slot left for the class serves the request from the smallest bigger
+     * block it has free, as a heap that keeps blocks of any size side by side would: the block's
+     * code says what was requested, whatever its run's class. */
+    for (unsigned bigger = size_class + 1;
+         !run && *status == KM_NO_MEMORY && heap->maximum && bigger < KM_SIZE_CLASS_COUNT; bigger++)
+        run = listed_run_with_room(heap, pool, bigger);
+    if (run)
+        *status = KM_OK;
+    return run;
 }
 
 /* Trimming a thread's pool stops every fast path, so a pool is trimmed once the runs that became

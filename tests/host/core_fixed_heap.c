@@ -165,6 +165,62 @@ static void a_fixed_heap_short_of_slots_makes_a_run_of_the_slots_one_block_needs
     km_heap_destroy(heap);
 }
 
+/* A heap of 64 KiB has 16 slots of a page. With 15 taken by runs of small classes and one by a
+ * run of 512-byte blocks, a request of 300 bytes, whose class has no run and can get no slot,
+ * takes a 512-byte block; one of 1,000 bytes, bigger than every free block, fails. */
+static void a_fixed_heap_out_of_slots_serves_a_request_from_a_bigger_free_block(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = create(f, (size_t)64 << 10);
+    km_status status = KM_OK;
+    void *small[15];
+    for (size_t i = 0; i < 15; i++)
+        assert_non_null(small[i] = km_heap_alloc(heap, 0, 16 * (i + 1), &status));
+    void *big = km_heap_alloc(heap, 0, 512, &status);
+    assert_non_null(big);
+    void *borrowed = km_heap_alloc(heap, 0, 300, &status);
+    assert_non_null(borrowed);
+    assert_int_equal(status, KM_OK);
+    memset(borrowed, 0x33, 300);
+    km_block_ref ref;
+    assert_int_equal(km_heap_find_block_locked(heap, (uintptr_t)borrowed, &ref), KM_OK);
+    assert_int_equal(ref.run->block_size, 512);
+    size_t size = 0;
+    assert_int_equal(km_heap_size(heap, 0, borrowed, &size), KM_OK);
+    assert_int_equal(size, 300);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(busy_blocks_walked(heap), 17);
+    assert_null(km_heap_alloc(heap, 0, 1000, &status));
+    assert_int_equal(status, KM_NO_MEMORY);
+    assert_int_equal(km_heap_free(heap, 0, borrowed), KM_OK);
+    assert_int_equal(km_heap_free(heap, 0, big), KM_OK);
+    for (size_t i = 0; i < 15; i++)
+        assert_int_equal(km_heap_free(heap, 0, small[i]), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    km_heap_destroy(heap);
+}
+
+/* A class keeps one empty run rather than give it back; a fixed heap out of slots gives such
+ * runs back before it fails a request that needs a slot. */
+static void a_fixed_heap_out_of_slots_gives_back_the_empty_runs_its_classes_keep(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = create(f, (size_t)64 << 10);
+    km_status status = KM_OK;
+    void *small[16];
+    for (size_t i = 0; i < 16; i++)
+        assert_non_null(small[i] = km_heap_alloc(heap, 0, 16 * (i + 1), &status));
+    assert_null(km_heap_alloc(heap, 0, 1000, &status));
+    assert_int_equal(km_heap_free(heap, 0, small[15]), KM_OK);
+    void *block = km_heap_alloc(heap, 0, 1000, &status);
+    assert_non_null(block);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    for (size_t i = 0; i < 15; i++)
+        assert_int_equal(km_heap_free(heap, 0, small[i]), KM_OK);
+    km_heap_destroy(heap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +233,12 @@ int main(void)
             a_fixed_heap_holds_most_of_its_maximum_in_blocks_of_many_sizes, setup_pages, teardown),
         cmocka_unit_test_setup_teardown(
             a_fixed_heap_short_of_slots_makes_a_run_of_the_slots_one_block_needs, setup_pages,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_fixed_heap_out_of_slots_serves_a_request_from_a_bigger_free_block, setup_pages,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_fixed_heap_out_of_slots_gives_back_the_empty_runs_its_classes_keep, setup_pages,
             teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

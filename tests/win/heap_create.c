@@ -59,6 +59,27 @@ static void fixed_heap_holds_most_of_its_maximum_in_blocks_of_many_sizes(void **
     destroy_heap(heap);
 }
 
+/* Blocks of sixteen sizes in a fixed heap of 64 KiB: kernel32_mem's has then given each of its
+ * 16 slots of a page to a size class, and serves a request of a class without one from a bigger
+ * free block, as a heap that keeps blocks of any size side by side does. */
+static void small_fixed_heap_serves_a_request_of_a_new_size_while_it_has_room(void **state)
+{
+    (void)state;
+    HANDLE heap = create_heap(0, 0, 64 << 10);
+    void *blocks[16];
+    for (int i = 0; i < 15; i++)
+        blocks[i] = alloc_block(heap, 0, 16 * (i + 1));
+    blocks[15] = alloc_block(heap, 0, 512);
+    char *block = alloc_block(heap, 0, 300);
+    block[0] = block[299] = 1;
+    assert_int_equal(HeapSize(heap, 0, block), 300);
+    assert_true(HeapValidate(heap, 0, NULL));
+    assert_true(HeapFree(heap, 0, block));
+    for (int i = 0; i < 16; i++)
+        assert_true(HeapFree(heap, 0, blocks[i]));
+    destroy_heap(heap);
+}
+
 static void fixed_heap_refuses_blocks_above_its_limit(void **state)
 {
     (void)state;
@@ -236,6 +257,7 @@ static void heaps_are_independent(void **state)
 KM_HEAP_MAIN(cmocka_unit_test(growable_heap_grows_far_beyond_its_initial_size),
              cmocka_unit_test(fixed_heap_fails_with_not_enough_memory_when_full),
              cmocka_unit_test(fixed_heap_holds_most_of_its_maximum_in_blocks_of_many_sizes),
+             cmocka_unit_test(small_fixed_heap_serves_a_request_of_a_new_size_while_it_has_room),
              cmocka_unit_test(fixed_heap_refuses_blocks_above_its_limit),
              cmocka_unit_test(initial_commit_is_committed_up_front),
              cmocka_unit_test(maximum_below_initial_is_raised_to_initial),
