@@ -148,6 +148,18 @@ void km_heap_release_locked(km_heap *heap, uintptr_t base, size_t size, size_t c
     heap->pages->release(heap->pages, (void *)base, size);
 }
 
+km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
+                                    km_slot_kind kind, km_segment **segment, size_t *slot)
+{
+    km_status status =
+        km_segment_take_slots_locked(heap, count, committed_bytes, kind, segment, slot);
+    if (status == KM_NO_MEMORY && heap->maximum) {
+        km_run_release_empty_locked(heap);
+        status = km_segment_take_slots_locked(heap, count, committed_bytes, kind, segment, slot);
+    }
+    return status;
+}
+
 void km_heap_decommit_locked(km_heap *heap, uintptr_t address, size_t size)
 {
     if (size == 0)
@@ -171,6 +183,9 @@ km_status km_heap_create(const km_heap_platform *platform, size_t initial, size_
     km_pages *pages = platform->pages;
     if (maximum && maximum < initial)
         maximum = initial;
+    /* As Wine's: a fixed heap holds 64 KiB at least, however small its maximum. */
+    if (maximum && maximum < KM_FIXED_LEAST_BYTES)
+        maximum = KM_FIXED_LEAST_BYTES;
     size_t wanted = maximum ? maximum : initial;
     km_segment_shape shape = km_segment_shape_for(maximum, pages->page_size);
     size_t data_slots = slots_for_bytes(wanted, shape.slot_shift);

@@ -48,6 +48,8 @@
 #define KM_MAX_SEGMENTS 128
 #define KM_SEGMENT_FIRST_SLOTS 16 /* a growable heap's first reservation: 1 MiB */
 #define KM_SEGMENT_MAX_SLOTS 1024 /* growth doubles each reservation up to 64 MiB */
+/* What a fixed heap holds at least, whatever its maximum. */
+#define KM_FIXED_LEAST_BYTES ((size_t)64 << 10)
 /* A fixed heap's first reservation: 1 GiB at most; the next ones double, up to its maximum. */
 #define KM_FIXED_FIRST_SEGMENT_BYTES ((size_t)1 << 30)
 
@@ -379,6 +381,11 @@ static inline km_run *km_segment_run_record(const km_segment *segment, size_t sl
     return (km_run *)(segment->runs + slot * segment->run_stride);
 }
 km_status km_heap_commit_locked(km_heap *heap, uintptr_t address, size_t size);
+/* Slots from the heap's segments (km_segment_take_slots_locked); a fixed heap short of them
+ * gives back the empty runs its classes keep, and tries again: its maximum is what the program
+ * asked to be able to use. */
+km_status km_heap_take_slots_locked(km_heap *heap, size_t count, size_t committed_bytes,
+                                    km_slot_kind kind, km_segment **segment, size_t *slot);
 /* A reservation of size bytes whose first `committed` are committed, counted in the heap's
  * totals; NULL when either step fails (nothing is left reserved). */
 void *km_heap_reserve_locked(km_heap *heap, size_t size, size_t committed);

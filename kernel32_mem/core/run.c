@@ -179,25 +179,18 @@ static bool fill_new_run(km_run *run, km_status *status)
     return true;
 }
 
-static void give_back_empty_runs(km_run_pool *pool, unsigned kept);
-
-/* Slots for a new run of the class: as many as its runs have. A fixed heap short of them gives
- * back the empty runs its classes keep and tries again, then makes do with the slots one block
- * needs: its maximum is what the program asked to be able to use. */
+/* Slots for a new run of the class: as many as its runs have, or in a fixed heap short of them,
+ * as few as one block needs. */
 static km_status take_run_slots(km_heap *heap, unsigned size_class, size_t *slots,
                                 km_segment **segment, size_t *slot)
 {
     *slots = heap->run_slots[size_class];
-    km_status status = km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
-    if (status != KM_NO_MEMORY || !heap->maximum)
-        return status;
-    give_back_empty_runs(&heap->pool, 0);
-    status = km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
+    km_status status = km_heap_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
     size_t least = km_run_least_slots(heap, size_class);
-    if (status != KM_NO_MEMORY || least >= *slots)
+    if (status != KM_NO_MEMORY || !heap->maximum || least >= *slots)
         return status;
     *slots = least;
-    return km_segment_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
+    return km_heap_take_slots_locked(heap, *slots, 0, KM_SLOT_RUN, segment, slot);
 }
 
 __attribute__((noinline)) static km_run *new_run(km_heap *heap, km_run_pool *pool,

@@ -24,8 +24,8 @@ void *km_span_alloc_locked(km_heap *heap, size_t size, size_t reach, km_status *
     size_t slots = slots_for(heap, size + reach);
     km_segment *segment;
     size_t slot;
-    *status = km_segment_take_slots_locked(heap, slots, span_bytes(size + reach), KM_SLOT_SPAN,
-                                           &segment, &slot);
+    *status = km_heap_take_slots_locked(heap, slots, span_bytes(size + reach), KM_SLOT_SPAN,
+                                        &segment, &slot);
     if (*status != KM_OK)
         return NULL;
     km_run *record = km_segment_run_record(segment, slot);

@@ -221,6 +221,57 @@ static void a_fixed_heap_out_of_slots_gives_back_the_empty_runs_its_classes_keep
     km_heap_destroy(heap);
 }
 
+/* The runs of blocks of many sizes, all freed again, leave the heap empty, an empty run kept
+ * for each class: a block of almost the whole maximum gets their slots. */
+static void a_fixed_heaps_kept_empty_runs_make_way_for_a_block_of_its_whole_maximum(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = create(f, (size_t)1 << 20);
+    km_status status = KM_OK;
+    for (size_t size = 100; size <= 3000; size += 100) {
+        void *block = km_heap_alloc(heap, 0, size, &status);
+        assert_non_null(block);
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    }
+    void *whole = km_heap_alloc(heap, 0, 1000000, &status);
+    assert_non_null(whole);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(km_heap_free(heap, 0, whole), KM_OK);
+    km_heap_destroy(heap);
+}
+
+/* A block grown a thousand bytes at a time (HeapReAlloc's pattern of a growing buffer) passes
+ * through runs of many classes; as a span it grows in place over the slots they kept. */
+static void a_block_grows_to_most_of_a_fixed_heaps_maximum(void **state)
+{
+    fixture *f = *state;
+    const size_t maximum = (size_t)1 << 20;
+    km_heap *heap = create(f, maximum);
+    km_status status = KM_OK;
+    size_t size = 1;
+    void *block = km_heap_alloc(heap, 0, size, &status);
+    for (void *grown; (grown = km_heap_realloc(heap, 0, block, size + 1000, &status));)
+        block = grown, size += 1000;
+    assert_int_equal(status, KM_NO_MEMORY);
+    if (size < maximum / 100 * 95)
+        fail_msg("a block grew to %zu bytes in a fixed heap of %zu", size, maximum);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    km_heap_destroy(heap);
+}
+
+/* As Wine's, a fixed heap holds 64 KiB whatever its maximum. */
+static void a_fixed_heap_of_a_page_holds_a_block_of_60000_bytes(void **state)
+{
+    fixture *f = *state;
+    km_heap *heap = create(f, 4096);
+    km_status status = KM_OK;
+    void *block = km_heap_alloc(heap, 0, 60000, &status);
+    assert_non_null(block);
+    assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    km_heap_destroy(heap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +291,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             a_fixed_heap_out_of_slots_gives_back_the_empty_runs_its_classes_keep, setup_pages,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            a_fixed_heaps_kept_empty_runs_make_way_for_a_block_of_its_whole_maximum, setup_pages,
+            teardown),
+        cmocka_unit_test_setup_teardown(a_block_grows_to_most_of_a_fixed_heaps_maximum, setup_pages,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_fixed_heap_of_a_page_holds_a_block_of_60000_bytes,
+                                        setup_pages, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

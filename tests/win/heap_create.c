@@ -80,6 +80,24 @@ static void small_fixed_heap_serves_a_request_of_a_new_size_while_it_has_room(vo
     destroy_heap(heap);
 }
 
+/* A buffer grown a thousand bytes at a time passes through blocks of many sizes; it still grows
+ * to about the maximum (Wine's heap: 1,044,001 bytes of 1 MiB), and once it is freed a block of
+ * 900,000 bytes fits. */
+static void fixed_heap_lets_a_growing_buffer_reach_its_maximum(void **state)
+{
+    (void)state;
+    const SIZE_T maximum = 1 << 20;
+    HANDLE heap = create_heap(0, 0, maximum);
+    SIZE_T size = 1;
+    char *block = alloc_block(heap, 0, size);
+    for (char *grown; (grown = HeapReAlloc(heap, 0, block, size + 1000));)
+        block = grown, size += 1000;
+    assert_true(size > maximum / 100 * 95);
+    assert_true(HeapFree(heap, 0, block));
+    assert_true(HeapFree(heap, 0, alloc_block(heap, 0, 900000)));
+    destroy_heap(heap);
+}
+
 static void fixed_heap_refuses_blocks_above_its_limit(void **state)
 {
     (void)state;
@@ -258,6 +276,7 @@ KM_HEAP_MAIN(cmocka_unit_test(growable_heap_grows_far_beyond_its_initial_size),
              cmocka_unit_test(fixed_heap_fails_with_not_enough_memory_when_full),
              cmocka_unit_test(fixed_heap_holds_most_of_its_maximum_in_blocks_of_many_sizes),
              cmocka_unit_test(small_fixed_heap_serves_a_request_of_a_new_size_while_it_has_room),
+             cmocka_unit_test(fixed_heap_lets_a_growing_buffer_reach_its_maximum),
              cmocka_unit_test(fixed_heap_refuses_blocks_above_its_limit),
              cmocka_unit_test(initial_commit_is_committed_up_front),
              cmocka_unit_test(maximum_below_initial_is_raised_to_initial),
