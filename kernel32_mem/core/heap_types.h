@@ -272,6 +272,12 @@ struct km_heap {
     uint8_t run_slots[KM_SIZE_CLASS_COUNT]; /* a class's runs' slots (run.c) */
 };
 
+/* The slots of the heap's that bytes take, rounded up. */
+static inline size_t km_heap_slots_for(const km_heap *heap, size_t bytes)
+{
+    return (bytes + ((size_t)1 << heap->slot_shift) - 1) >> heap->slot_shift;
+}
+
 static inline size_t km_slot_size(const km_segment *segment)
 {
     return (size_t)1 << segment->slot_shift;

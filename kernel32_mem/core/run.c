@@ -42,8 +42,7 @@ size_t km_run_blocks_in(const km_heap *heap, unsigned size_class, size_t slots)
 
 size_t km_run_least_slots(const km_heap *heap, unsigned size_class)
 {
-    size_t bytes = KM_BLOCK_LEAD + km_size_class_block_size(size_class);
-    return (bytes + ((size_t)1 << heap->slot_shift) - 1) >> heap->slot_shift;
+    return km_heap_slots_for(heap, KM_BLOCK_LEAD + km_size_class_block_size(size_class));
 }
 
 static bool wastes_an_eighth_at_most(const km_heap *heap, unsigned size_class, size_t slots)
@@ -339,11 +338,12 @@ static km_run *run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_cla
     if (__builtin_expect(run != NULL, 1))
         return run;
     run = new_run(heap, pool, size_class, status);
+    if (run || *status != KM_NO_MEMORY || !heap->maximum)
+        return run;
     /* A fixed heap with no slot left for the class serves the request from the smallest bigger
      * block it has free, as a heap that keeps blocks of any size side by side would: the block's
      * code says what was requested, whatever its run's class. */
-    for (unsigned bigger = size_class + 1;
-         !run && *status == KM_NO_MEMORY && heap->maximum && bigger < KM_SIZE_CLASS_COUNT; bigger++)
+    for (unsigned bigger = size_class + 1; !run && bigger < KM_SIZE_CLASS_COUNT; bigger++)
         run = listed_run_with_room(heap, pool, bigger);
     if (run)
         *status = KM_OK;

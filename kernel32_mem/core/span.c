@@ -16,7 +16,7 @@ static size_t span_bytes(size_t size)
 
 static size_t slots_for(const km_heap *heap, size_t size)
 {
-    return (span_bytes(size) + ((size_t)1 << heap->slot_shift) - 1) >> heap->slot_shift;
+    return km_heap_slots_for(heap, span_bytes(size));
 }
 
 void *km_span_alloc_locked(km_heap *heap, size_t size, size_t reach, km_status *status)
