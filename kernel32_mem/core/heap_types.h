@@ -156,6 +156,14 @@ struct km_run_pool {
     size_t surplus;
 };
 
+/* The run a class's next allocation from the pool takes a block of: its fullest with a free
+ * block, or NULL. */
+static inline km_run *km_run_pool_fullest(const km_run_pool *pool, unsigned size_class)
+{
+    unsigned bins = pool->partial_bins[size_class];
+    return bins ? pool->partial[size_class][__builtin_ctz(bins)] : NULL;
+}
+
 /* A thread's last frees of blocks of one class up to 1 KiB, from its own runs (run_owned.h): free
  * in their runs' maps, not yet counted in their free_count, and taken back first, last in first
  * out, by its next allocations of the class. */

@@ -300,13 +300,6 @@ static size_t take_free_block(const km_heap *heap, km_run *run)
     }
 }
 
-/* The fullest run of the class with a free block, or NULL. */
-static km_run *fullest_partial(const km_run_pool *pool, unsigned size_class)
-{
-    unsigned bins = pool->partial_bins[size_class];
-    return bins ? pool->partial[size_class][__builtin_ctz(bins)] : NULL;
-}
-
 /* Moves a listed run from one pool to another, under the heap's lock. */
 static void move_listed_run(km_run_pool *from, km_run_pool *to, km_run *run)
 {
@@ -323,10 +316,10 @@ static void move_listed_run(km_run_pool *from, km_run_pool *to, km_run *run)
 /* A listed run of the class with room, the pool's or else the heap's (taken over). */
 static km_run *listed_run_with_room(km_heap *heap, km_run_pool *pool, unsigned size_class)
 {
-    km_run *run = fullest_partial(pool, size_class);
+    km_run *run = km_run_pool_fullest(pool, size_class);
     if (__builtin_expect(run != NULL, 1))
         return run;
-    if (pool != &heap->pool && (run = fullest_partial(&heap->pool, size_class)))
+    if (pool != &heap->pool && (run = km_run_pool_fullest(&heap->pool, size_class)))
         move_listed_run(&heap->pool, pool, run);
     return run;
 }
@@ -411,7 +404,7 @@ void *km_run_alloc_locked(km_heap *heap, km_run_pool *pool, unsigned size_class,
 
 void *km_run_alloc_searched(km_heap *heap, km_run_pool *pool, unsigned size_class, size_t size)
 {
-    km_run *run = fullest_partial(pool, size_class);
+    km_run *run = km_run_pool_fullest(pool, size_class);
     if (!run)
         return NULL;
     /* A counted free block lies at or after search_word (blocks other threads freed may lie

@@ -5,7 +5,8 @@
  * searched, a block counted free) stays out of line in run.c.
  *
  * RECENT FREES. A thread's free of a block up to 1 KiB from its own run that is in the fullest
- * bin (or full) sets the block's bit, as every free does, but leaves the counting for later:
+ * bin (or full), or is the run its class allocates from next, sets the block's bit, as every
+ * free does, but leaves the counting for later:
  * the block goes on the thread's recent frees of its class (KM_RECENT_FREES at most), and the
  * class's next allocation by the thread takes it back from there, last in first out, clearing
  * the bit. Most pairs of a free and an allocation then neither count nor move a run, nor search
@@ -17,8 +18,8 @@
  * So a map is searched only with the class's recent frees counted in: the thread's allocation
  * takes them back first, an allocation under the lock on the thread's pool counts them in first
  * (run.c), and a stop of the fast paths counts in every thread's, which makes every run as it is
- * for walks, validation, summaries and the runs' return to the heap. Runs emptier than the
- * fullest bin count their frees at once, so that they drain as before (fullest first: run.c);
+ * for walks, validation, summaries and the runs' return to the heap. Other runs emptier than
+ * the fullest bin count their frees at once, so that they drain as before (fullest first: run.c);
  * recent frees keep at most KM_RECENT_FREES blocks of each class out of use.
  */
 #ifndef KM_CORE_RUN_OWNED_H
@@ -61,7 +62,10 @@ static inline void *km_run_take_recent_free(km_heap *heap, km_recent_frees *rece
 }
 
 /* Keeps a block the thread just freed (its bit set) among its recent frees, uncounted; false
- * when it is to be counted now: too big, its run emptier than the fullest bin, or no room.
+ * when it is to be counted now: too big, its run emptier than the fullest bin and not the one
+ * the class allocates from next, or no room. (A run the class allocates from next need not
+ * drain: a block freed back to it, as a block allocated and freed at once is, is the next one
+ * the class takes.)
  *
  * The block's last line is fetched, for writing, as it is kept: the allocation that takes the
  * block back writes its size code there, and the locked clear of its bit that follows waits for
@@ -70,8 +74,10 @@ static inline void *km_run_take_recent_free(km_heap *heap, km_recent_frees *rece
 static inline bool km_run_keep_as_recent_free(km_run_pool *pool, const km_block_ref *ref)
 {
     km_run *run = ref->run;
-    if (run->size_class >= KM_RECENT_CLASSES ||
-        (size_t)run->free_count * KM_RUN_BINS >= run->block_count)
+    if (run->size_class >= KM_RECENT_CLASSES)
+        return false;
+    if ((size_t)run->free_count * KM_RUN_BINS >= run->block_count &&
+        run != km_run_pool_fullest(pool, run->size_class))
         return false;
     km_recent_frees *recent = &km_thread_cache_of_pool(pool)->recent[run->size_class];
     if (recent->count == KM_RECENT_FREES)

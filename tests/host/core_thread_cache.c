@@ -454,6 +454,65 @@ static void a_threads_recent_frees_are_free_and_come_back_last_first(void **stat
     free(blocks);
 }
 
+/* A block allocated and freed at once goes back to the run its class allocates from next, mostly
+ * free as that run is: it waits among the recent frees, and the next allocation takes it back
+ * without a search of the run's map. */
+static void a_free_to_the_run_allocated_from_next_waits_among_the_recent_frees(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 64 };
+    char *kept = alloc_ok(heap, SIZE);
+    km_thread_cache *cache = km_thread_cache_own_locked(heap);
+    assert_non_null(cache);
+    km_recent_frees *recent = &cache->recent[km_size_class_of(SIZE)];
+    for (int i = 0; i < 100; i++) {
+        char *block = alloc_ok(heap, SIZE);
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+        assert_int_equal(recent->count, 1);
+        size_t size;
+        assert_int_equal(km_heap_size(heap, 0, block, &size), KM_FREED);
+        assert_ptr_equal(alloc_ok(heap, SIZE), block);
+        assert_int_equal(recent->count, 0);
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+        assert_ptr_equal(alloc_ok(heap, SIZE), block);
+        assert_int_equal(km_heap_free(heap, 0, block), KM_OK);
+    }
+    assert_int_equal(km_heap_free(heap, 0, kept), KM_OK);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    assert_int_equal(allocated(heap), 0);
+}
+
+/* A free to a mostly free run that the class does not allocate from next is counted at once, so
+ * that the run drains: here a second run's only block, while the first, fuller run is the one
+ * allocated from. */
+static void a_free_to_an_emptier_run_not_allocated_from_is_counted_at_once(void **state)
+{
+    km_heap *heap = ((fixture *)*state)->heap;
+    enum { SIZE = 64 };
+    size_t count;
+    char **blocks = fill_one_run(heap, SIZE, &count);
+    char *second = alloc_ok(heap, SIZE);
+    km_thread_cache *cache = km_thread_cache_own_locked(heap);
+    assert_non_null(cache);
+    unsigned size_class = km_size_class_of(SIZE);
+    km_recent_frees *recent = &cache->recent[size_class];
+    /* A quarter of the first run freed, and the frees still waiting taken back: the first run
+     * is fuller than the second, whose one block is busy. */
+    for (size_t i = 0; i < count / 4; i++)
+        assert_int_equal(km_heap_free(heap, 0, blocks[i]), KM_OK);
+    while (recent->count)
+        alloc_ok(heap, SIZE);
+    km_run *first_run = km_run_pool_fullest(&cache->pool, size_class);
+    assert_non_null(first_run);
+    assert_true((uintptr_t)blocks[count - 1] >= first_run->first_block &&
+                (uintptr_t)blocks[count - 1] <
+                    first_run->first_block + first_run->block_count * first_run->block_size);
+    assert_int_equal(km_heap_free(heap, 0, second), KM_OK);
+    assert_int_equal(recent->count, 0);
+    assert_true(km_heap_validate(heap, 0, NULL));
+    free(blocks);
+}
+
 /* An allocation under the lock from the thread's own runs (a realloc that moves) counts the
  * class's recent frees in before it searches a map: the search may reach their bits, and a
  * block must not be handed out both from the map and from the recent frees. */
@@ -623,6 +682,11 @@ int main(void)
             an_overflow_is_found_by_the_next_blocks_free_on_the_fast_path, setup_cached, teardown),
         cmocka_unit_test_setup_teardown(a_threads_recent_frees_are_free_and_come_back_last_first,
                                         setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_free_to_the_run_allocated_from_next_waits_among_the_recent_frees, setup_cached,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_free_to_an_emptier_run_not_allocated_from_is_counted_at_once, setup_cached, teardown),
         cmocka_unit_test_setup_teardown(a_locked_allocation_counts_recent_frees_in_first,
                                         setup_cached, teardown),
         cmocka_unit_test_setup_teardown(whole_heap_calls_without_the_lock_count_recent_frees_in,
