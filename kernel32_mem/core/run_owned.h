@@ -20,7 +20,11 @@
  * (run.c), and a stop of the fast paths counts in every thread's, which makes every run as it is
  * for walks, validation, summaries and the runs' return to the heap. Other runs emptier than
  * the fullest bin count their frees at once, so that they drain as before (fullest first: run.c);
- * recent frees keep at most KM_RECENT_FREES blocks of each class out of use.
+ * recent frees keep at most KM_RECENT_FREES blocks of each class out of use. A run whose last
+ * blocks wait there is empty only once they are counted in (the class's next allocation by the
+ * thread, one under the lock, or any stop): until then it is not among the empty runs the pool
+ * keeps or gives back by count, so a thread that stops using a class may hold a few such runs
+ * until its next stop or the return of its cache.
  */
 #ifndef KM_CORE_RUN_OWNED_H
 #define KM_CORE_RUN_OWNED_H
